@@ -1,0 +1,5 @@
+"""disputewatch: watch tech news for disputes between tech companies."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
