@@ -144,3 +144,44 @@ class Dispute:
     first_activity: datetime
     last_activity: datetime
     stories: tuple[Story, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """A feed as users see it: where it is and how healthy it is."""
+
+    id: int
+    url: str
+    title: str
+    site_url: str | None
+    lang: str | None
+    status: str  # "active" | "disabled"
+    disabled_reason: str | None
+    error_count: int
+    last_error: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    next_poll_at: datetime
+    interval_s: int
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry just stored by the poller, handed to the pipeline in the same transaction."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    item: FeedItem
+    first_seen: datetime
+    is_update: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChange:
+    """A story the pipeline created or changed (new outlet, better title...)."""
+
+    story: Story
+    created: bool
+    new_dispute: bool
