@@ -1,0 +1,1 @@
+"""Stories (same event across outlets), disputes (same parties over time), summaries."""
