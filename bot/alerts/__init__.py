@@ -1,0 +1,1 @@
+"""Alerts: routing stories to destinations, rendering them, and delivering them via the outbox."""
