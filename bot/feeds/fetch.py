@@ -349,7 +349,9 @@ class Fetcher:
         except FeedError:
             raise
         except aiohttp.ClientConnectorDNSError as exc:
-            raise FeedError(f"cannot resolve {host}: {exc.os_error}", kind="dns") from exc
+            name = urlsplit(url).hostname
+            reason = exc.os_error.strerror or exc.os_error
+            raise FeedError(f"cannot resolve {name}: {reason}", kind="dns") from exc
         except aiohttp.ConnectionTimeoutError as exc:
             raise FeedError(
                 f"connecting to {host} timed out after {cfg.connect_timeout:g} s", kind="timeout"

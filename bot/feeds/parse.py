@@ -1,0 +1,454 @@
+"""Parse feed bodies into FeedItem: plain text, absolute canonical links, UTC dates."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+import feedparser
+
+from bot.errors import ParseError
+from bot.types import FeedItem
+
+logger = logging.getLogger(__name__)
+
+MAX_FUTURE = timedelta(days=2)
+# Dates before the first web feeds are placeholders (epoch 0, year 1), not real dates.
+EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "_hsenc",
+        "_hsmi",
+        "yclid",
+        "igshid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "wickedid",
+        "soc_src",
+        "soc_trk",
+        "cmpid",
+        "xtor",
+        "at_medium",
+        "at_campaign",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+
+FEED_MIME_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/feed+json": "json",
+    "application/json+feed": "json",
+    "application/rdf+xml": "rdf",
+}
+_FEED_PATH = re.compile(
+    r"(?:\.(?:rss|rdf|atom)|/(?:feed|rss|atom|index)[\w-]*\.xml|/(?:feed|rss|atom)|/feeds?/[\w./-]*)$"
+)
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+        "img",
+    }
+)
+# Mislabelled content types and charsets: feedparser coped, nothing was lost.
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its own metadata and its normalised items."""
+
+    title: str
+    site_url: str | None
+    lang: str | None
+    items: tuple[FeedItem, ...]
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredFeed:
+    """A feed advertised by an HTML page; type is the MIME type, None when guessed from a link."""
+
+    url: str
+    title: str | None
+    type: str | None
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the visible text of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse runs of whitespace (and drop invisible characters) into single spaces."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def html_to_text(html: str) -> str:
+    """Turn an HTML fragment into plain text: tags and scripts dropped, entities decoded."""
+    if "<" not in html and "&" not in html:
+        return fold_whitespace(html)
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return fold_whitespace("".join(parser.parts))
+
+
+def canonicalize_url(url: str, base: str | None = None) -> str:
+    """Return an absolute URL without tracking parameters, fragment or default port."""
+    url = url.strip()
+    if base:
+        url = urljoin(base, url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
+    # Filter the raw pairs so the parameters we keep stay encoded exactly as they were.
+    kept = [pair for pair in parts.query.split("&") if pair and not _is_tracking(pair)]
+    query = "&".join(kept)
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote_plus(pair.split("=", 1)[0]).lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def normalize_lang(value: object) -> str | None:
+    """Reduce a language tag ("en-US", "fr_FR", "FR") to a 2-letter code, or None."""
+    if not isinstance(value, str):
+        return None
+    primary = re.split(r"[-_\s]", value.strip().lower(), maxsplit=1)[0]
+    return primary if len(primary) == 2 and primary.isascii() and primary.isalpha() else None
+
+
+def _text(detail: Mapping[str, Any] | None, value: object) -> str:
+    """Plain text of a feedparser text construct (HTML stripped unless declared plain)."""
+    if not isinstance(value, str) or not value:
+        return ""
+    kind = str(detail.get("type", "")) if detail else ""
+    # feedparser already relabels "plain" text that looks like HTML, so plain means literal.
+    if kind == "text/plain":
+        return fold_whitespace(value)
+    return html_to_text(value)
+
+
+def _date(entry: Mapping[str, Any], now: datetime) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed is None:
+            continue
+        try:
+            year, month, day, hour, minute, second = (int(v) for v in parsed[:6])
+            when = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+        except (TypeError, ValueError):
+            continue
+        if when > now + MAX_FUTURE or when < EARLIEST_DATE:
+            logger.debug("ignoring implausible date %s", when.isoformat())
+            return None
+        return when
+    return None
+
+
+def _entry_lang(entry: Mapping[str, Any]) -> str | None:
+    for key in ("title_detail", "summary_detail"):
+        detail = entry.get(key)
+        if detail:
+            lang = normalize_lang(detail.get("language"))
+            if lang:
+                return lang
+    for content in entry.get("content") or ():
+        lang = normalize_lang(content.get("language"))
+        if lang:
+            return lang
+    return normalize_lang(entry.get("language") or entry.get("dc_language"))
+
+
+def _author(entry: Mapping[str, Any]) -> str | None:
+    detail = entry.get("author_detail") or {}
+    name = detail.get("name") or entry.get("author") or ""
+    text = html_to_text(name) if isinstance(name, str) else ""
+    return text or None
+
+
+def _tags(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for tag in entry.get("tags") or ():
+        term = tag.get("term") or tag.get("label") or ""
+        text = html_to_text(term) if isinstance(term, str) else ""
+        if text and text.lower() not in {t.lower() for t in seen}:
+            seen[text] = None
+    return tuple(seen)
+
+
+def _content(entry: Mapping[str, Any]) -> str:
+    best = ""
+    for content in entry.get("content") or ():
+        text = _text(content, content.get("value"))
+        if len(text) > len(best):
+            best = text
+    return best
+
+
+def _entry_to_item(
+    entry: Mapping[str, Any], *, base_url: str, feed_lang: str | None, now: datetime
+) -> FeedItem:
+    title = _text(entry.get("title_detail"), entry.get("title"))
+    summary = _text(entry.get("summary_detail"), entry.get("summary"))
+    content = _content(entry)
+    raw_link = entry.get("link")
+    link = canonicalize_url(raw_link, base_url) if isinstance(raw_link, str) and raw_link else None
+    if link is not None and not link.startswith(("http://", "https://")):
+        link = None
+    published = _date(entry, now)
+    raw_id = entry.get("id")
+    guid = raw_id.strip() if isinstance(raw_id, str) else ""
+    if not guid:
+        guid = link or "sha256:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    return FeedItem(
+        guid=guid,
+        title=title,
+        summary=summary,
+        content=content,
+        link=link,
+        published=published or now,
+        published_in_feed=published is not None,
+        author=_author(entry),
+        tags=_tags(entry),
+        lang=_entry_lang(entry) or feed_lang,
+    )
+
+
+def _describe(exc: object) -> str:
+    line = getattr(exc, "getLineNumber", None)
+    message = getattr(exc, "getMessage", None)
+    if callable(line) and callable(message):
+        return f"XML syntax error at line {line()}: {message()}"
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def parse_feed(
+    body: bytes, *, base_url: str, content_type: str | None = None, now: datetime
+) -> ParsedFeed:
+    """Parse an RSS/Atom/RDF body; keep what parses and warn when the feed is ill-formed."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
+    if not body.strip():
+        raise ParseError("not a feed: the body is empty")
+    # application/xml lets the XML prolog declare the charset when the server said nothing.
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    # A stream, never bytes or str: feedparser opens a bytes/str that names a local file.
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    exc = parsed.get("bozo_exception")
+    problem = None
+    if parsed.get("bozo") and not isinstance(exc, _BENIGN):
+        problem = _describe(exc)
+    elif exc is not None:
+        logger.debug("feed at %s: %s", urlsplit(base_url).netloc, exc)
+    entries = parsed.get("entries") or []
+    if not entries and (problem or not parsed.get("version")):
+        if looks_like_html(body, content_type):
+            raise ParseError("not a feed: the address returned an HTML page, not RSS or Atom")
+        reason = problem or "no RSS, Atom or RDF feed element found"
+        raise ParseError(f"not a feed: {reason}")
+    feed = parsed.get("feed") or {}
+    feed_lang = normalize_lang(feed.get("language"))
+    items: dict[str, FeedItem] = {}
+    for entry in entries:
+        item = _entry_to_item(entry, base_url=base_url, feed_lang=feed_lang, now=now)
+        if item.guid in items:
+            logger.debug("dropping duplicate guid %s in %s", item.guid, urlsplit(base_url).netloc)
+            continue
+        items[item.guid] = item
+    site = feed.get("link")
+    site_url = canonicalize_url(site, base_url) if isinstance(site, str) and site else None
+    warning = None
+    if problem:
+        warning = f"the feed is not well-formed ({problem}); kept {len(items)} items"
+    return ParsedFeed(
+        title=_text(feed.get("title_detail"), feed.get("title")),
+        site_url=site_url,
+        lang=feed_lang,
+        items=tuple(items.values()),
+        warning=warning,
+    )
+
+
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
+_HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+
+
+def looks_like_html(body: bytes, content_type: str | None) -> bool:
+    """Say whether a response is an HTML page rather than a feed (body wins over the header)."""
+    head = body[:4096]
+    feed_at = _FEED_ROOT.search(head)
+    html_at = _HTML_ROOT.search(head)
+    if feed_at and (not html_at or feed_at.start() < html_at.start()):
+        return False
+    if html_at:
+        return True
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime in ("text/html", "application/xhtml+xml")
+
+
+def _decode_html(body: bytes) -> str:
+    match = re.search(rb"""<meta[^>]+charset=["']?([\w.:-]+)""", body[:4096], re.IGNORECASE)
+    if match:
+        try:
+            return body.decode(match.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("windows-1252", errors="replace")
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.alternates: list[tuple[str, str | None, str]] = []
+        self.anchors: list[tuple[str, str]] = []
+        self._anchor: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: (v or "") for k, v in attrs}
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        elif tag == "link":
+            rels = values.get("rel", "").lower().split()
+            mime = values.get("type", "").split(";", 1)[0].strip().lower()
+            href = values.get("href", "").strip()
+            if "alternate" in rels and mime in FEED_MIME_TYPES and href:
+                self.alternates.append((href, values.get("title") or None, mime))
+        elif tag == "a" and values.get("href"):
+            self._anchor = (values["href"].strip(), [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._anchor is not None:
+            href, text = self._anchor
+            self.anchors.append((href, fold_whitespace("".join(text))))
+            self._anchor = None
+
+    def handle_data(self, data: str) -> None:
+        if self._anchor is not None:
+            self._anchor[1].append(data)
+
+
+def discover_feeds(body: bytes, base_url: str) -> list[DiscoveredFeed]:
+    """List the feeds an HTML page advertises (link rel=alternate, else likely feed anchors)."""
+    collector = _LinkCollector()
+    collector.feed(_decode_html(body))
+    collector.close()
+    base = urljoin(base_url, collector.base) if collector.base else base_url
+    found: dict[str, DiscoveredFeed] = {}
+
+    def add(candidates: Iterable[tuple[str, str | None, str | None]]) -> None:
+        for href, title, mime in candidates:
+            url = urljoin(base, href)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                continue
+            url = urlunsplit(parts._replace(fragment=""))
+            if url not in found:
+                found[url] = DiscoveredFeed(url=url, title=title, type=mime)
+
+    add(collector.alternates)
+    if not found:
+        add(
+            (href, text or None, None)
+            for href, text in collector.anchors
+            if _FEED_PATH.search(urlsplit(urljoin(base, href)).path.lower().rstrip("/"))
+        )
+    return list(found.values())
