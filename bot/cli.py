@@ -15,9 +15,7 @@ from bot.errors import ConfigError, DisputewatchError, UserError
 log = logging.getLogger(__name__)
 
 # Modules that add subcommands; each has register(subparsers) and sets a `handler` default.
-COMMAND_MODULES: tuple[str, ...] = (
-    "bot.commands",
-)
+COMMAND_MODULES: tuple[str, ...] = ("bot.commands",)
 
 
 class _Registrar(Protocol):
@@ -42,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"disputewatch {__version__}")
     parser.add_argument("--env-file", default=None, help="read settings from this file (.env)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_ArgumentParser
+    )
     for name in COMMAND_MODULES:
         module = cast(_Registrar, importlib.import_module(name))
         module.register(sub)

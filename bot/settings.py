@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -159,11 +159,15 @@ def _webhook(name: str, raw: str) -> Secret:
     if not value:
         return Secret("")
     parts = urlsplit(value)
-    ok_host = parts.hostname in {"discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"}
+    ok_host = parts.hostname in {
+        "discord.com",
+        "discordapp.com",
+        "ptb.discord.com",
+        "canary.discord.com",
+    }
     if parts.scheme != "https" or not ok_host or "/api/webhooks/" not in parts.path:
         raise ConfigError(
-            f"{name}: expected a Discord webhook URL like "
-            "https://discord.com/api/webhooks/ID/TOKEN"
+            f"{name}: expected a Discord webhook URL like https://discord.com/api/webhooks/ID/TOKEN"
         )
     return Secret(value)
 
@@ -232,11 +236,11 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
 class Settings:
     """Validated configuration; build it with ``Settings.from_env``."""
 
-    discord_token: Secret = Secret("")
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
     dev_guild_id: int | None = None
     discord_api_base: str = ""
     discord_gateway_url: str = ""
-    alert_webhook_url: Secret = Secret("")
+    alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
     database_url: str = DEFAULT_DATABASE_URL
     default_feeds: bool = True
     allow_private_feeds: bool = False

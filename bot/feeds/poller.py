@@ -1,0 +1,363 @@
+"""The poller: claim due feeds, fetch, parse, store what is new, hand it to the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import metrics
+from bot.errors import FeedError, ParseError
+from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.parse import discover_feeds, looks_like_html, parse_feed
+from bot.feeds.schedule import adapt_interval, backoff_delay, jittered
+from bot.storage import repository as repo
+from bot.storage.db import Database
+from bot.types import StoredEntry, StoryChange
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 600
+CLAIM_BATCH = 100
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time."""
+    return datetime.now(UTC)
+
+
+class EntryProcessor(Protocol):
+    """What the poller hands new entries to (the story pipeline), inside its transaction."""
+
+    async def process(
+        self, session: AsyncSession, entries: Sequence[StoredEntry], now: datetime
+    ) -> list[StoryChange]:
+        """Classify, group and store; return the stories created or changed."""
+
+
+FeedDisabledHook = Callable[[AsyncSession, int, str, str, datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PollSettings:
+    """The poller's knobs (from Settings)."""
+
+    interval_min: int = 300
+    interval_default: int = 900
+    interval_max: int = 21_600
+    disable_after: int = 10
+    backoff_base: int = 60
+
+
+@dataclass(slots=True)
+class FeedPollResult:
+    """What polling one feed did."""
+
+    feed_id: int
+    url: str
+    title: str
+    status: str  # ok | baseline | not_modified | unchanged | error | disabled
+    error: str | None = None
+    error_kind: str | None = None
+    new_entries: list[StoredEntry] = field(default_factory=list)
+    updated_entries: list[StoredEntry] = field(default_factory=list)
+    stories: list[StoryChange] = field(default_factory=list)
+    warning: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Say whether this feed's poll failed."""
+        return self.status in {"error", "disabled"}
+
+
+@dataclass(slots=True)
+class PollReport:
+    """Everything one round of polling did."""
+
+    results: list[FeedPollResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FeedPollResult]:
+        """Return the feeds that failed."""
+        return [r for r in self.results if r.failed]
+
+    @property
+    def new_entries(self) -> list[StoredEntry]:
+        """Return the new entries, in feed order."""
+        return [e for r in self.results for e in r.new_entries]
+
+    @property
+    def stories(self) -> list[StoryChange]:
+        """Return the stories created or changed, last change of each story only."""
+        latest: dict[int, StoryChange] = {}
+        for r in self.results:
+            for change in r.stories:
+                previous = latest.get(change.story.id)
+                created = change.created or (previous.created if previous else False)
+                latest[change.story.id] = StoryChange(
+                    change.story,
+                    created,
+                    change.new_dispute or bool(previous and previous.new_dispute),
+                )
+        return list(latest.values())
+
+
+class Poller:
+    """Poll due feeds politely; several pollers may share one PostgreSQL database."""
+
+    def __init__(
+        self,
+        database: Database,
+        fetcher: Fetcher,
+        settings: PollSettings,
+        *,
+        pipeline: EntryProcessor | None = None,
+        on_feed_disabled: FeedDisabledHook | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.database = database
+        self.fetcher = fetcher
+        self.settings = settings
+        self.pipeline = pipeline
+        self.on_feed_disabled = on_feed_disabled
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.last_round_at: datetime | None = None
+        self.last_error: str | None = None
+        self._running = False
+
+    @property
+    def alive(self) -> bool:
+        """Say whether the run loop is going."""
+        return self._running
+
+    async def poll_due(self, *, force: bool = False) -> PollReport:
+        """Poll every due feed once (every active feed with ``force``)."""
+        report = PollReport()
+        done: set[int] = set()
+        while True:
+            now = self.clock()
+            async with self.database.sessions() as session, session.begin():
+                claimed = await repo.claim_due_feeds(
+                    session,
+                    owner=self.owner,
+                    now=now,
+                    lease_s=LEASE_SECONDS,
+                    limit=CLAIM_BATCH,
+                    force=force,
+                )
+            claimed = [f for f in claimed if f.id not in done]
+            if not claimed:
+                break
+            done.update(f.id for f in claimed)
+            results = await asyncio.gather(*(self._poll_one(f) for f in claimed))
+            report.results.extend(results)
+        self.last_round_at = self.clock()
+        return report
+
+    async def ingest(self, feed_id: int, fetched: FetchResult) -> FeedPollResult:
+        """Store a fetch made elsewhere (adding a feed) as this feed's poll."""
+        async with self.database.sessions() as session:
+            feed = await repo.get_feed_state(session, feed_id)
+        if feed is None:
+            raise FeedError(f"feed {feed_id} no longer exists", kind="gone")
+        try:
+            return await self._store(feed, fetched)
+        except ParseError as exc:
+            return await self._fail(feed, str(exc), "parse", None)
+
+    async def _poll_one(self, feed: repo.FeedState) -> FeedPollResult:
+        started = asyncio.get_running_loop().time()
+        try:
+            fetched = await self.fetcher.fetch(
+                feed.url,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                previous_hash=feed.body_hash,
+            )
+        except FeedError as exc:
+            metrics.record_fetch_error(exc.kind)
+            return await self._fail(feed, str(exc), exc.kind, exc.retry_after)
+        except Exception as exc:  # a bug must not stop the other feeds
+            log.exception("unexpected error fetching feed %d", feed.id)
+            metrics.record_fetch_error("internal")
+            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+        metrics.record_poll(fetched.status, asyncio.get_running_loop().time() - started)
+        try:
+            return await self._store(feed, fetched)
+        except ParseError as exc:
+            metrics.record_fetch_error("parse")
+            return await self._fail(feed, str(exc), "parse", None)
+        except Exception as exc:
+            log.exception("unexpected error storing feed %d", feed.id)
+            metrics.record_fetch_error("internal")
+            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+
+    async def _store(self, feed: repo.FeedState, fetched: FetchResult) -> FeedPollResult:
+        now = self.clock()
+        result = FeedPollResult(feed.id, feed.url, feed.title, fetched.status)
+        title: str | None = None
+        site_url: str | None = None
+        lang: str | None = None
+        changed = False
+        if fetched.status == "ok" and fetched.body is not None:
+            if looks_like_html(fetched.body, fetched.content_type):
+                found = discover_feeds(fetched.body, fetched.final_url)
+                hint = f"; it links to the feed {found[0].url}" if found else ""
+                raise ParseError(f"this address is a web page, not a feed{hint}")
+            parsed = parse_feed(
+                fetched.body, base_url=fetched.final_url, content_type=fetched.content_type, now=now
+            )
+            result.warning = parsed.warning
+            title, site_url, lang = parsed.title or None, parsed.site_url, parsed.lang
+            feed_title = title or feed.title or feed.url
+            result.title = feed_title
+            items = parsed.items
+            if lang and not feed.lang:
+                items = tuple(i if i.lang else replace(i, lang=lang) for i in items)
+            async with self.database.sessions() as session, session.begin():
+                new, updated = await repo.store_items(
+                    session, feed.id, feed_title, items, now=now, baseline=not feed.baseline_done
+                )
+                changed = bool(new or updated)
+                if self.pipeline is not None and (new or updated):
+                    result.stories = await self.pipeline.process(session, [*new, *updated], now)
+                interval = self._interval(feed, changed)
+                await repo.record_success(
+                    session,
+                    feed.id,
+                    now=now,
+                    next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
+                    interval_s=interval,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    body_hash=fetched.body_hash,
+                    had_new=bool(new),
+                    title=title,
+                    site_url=site_url,
+                    lang=lang,
+                    new_url=fetched.permanent_redirect,
+                )
+            if not feed.baseline_done:
+                result.status = "baseline"
+                result.stories = [s for s in result.stories if not s.created]
+            else:
+                result.new_entries, result.updated_entries = new, updated
+            metrics.record_entries("new", len(new))
+            metrics.record_entries("updated", len(updated))
+            return result
+        interval = self._interval(feed, False)
+        async with self.database.sessions() as session, session.begin():
+            await repo.record_success(
+                session,
+                feed.id,
+                now=now,
+                next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
+                interval_s=interval,
+                etag=fetched.etag or feed.etag,
+                last_modified=fetched.last_modified or feed.last_modified,
+                body_hash=fetched.body_hash or feed.body_hash,
+                had_new=False,
+                new_url=fetched.permanent_redirect,
+            )
+        return result
+
+    def _interval(self, feed: repo.FeedState, changed: bool) -> int:
+        s = self.settings
+        current = feed.interval_s or s.interval_default
+        return round(
+            adapt_interval(current, changed=changed, min_s=s.interval_min, max_s=s.interval_max)
+        )
+
+    async def _fail(
+        self, feed: repo.FeedState, error: str, kind: str, retry_after: float | None
+    ) -> FeedPollResult:
+        now = self.clock()
+        failures = feed.error_count + 1
+        delay = backoff_delay(
+            failures,
+            base_s=self.settings.backoff_base,
+            max_s=self.settings.interval_max,
+            rng=self.rng,
+        )
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, 7 * 86_400))
+        # Rate limiting is the server asking us to wait, not the feed being broken.
+        counts = kind not in {"rate_limited"}
+        error_count = failures if counts else feed.error_count
+        reason = None
+        if counts and error_count >= self.settings.disable_after:
+            reason = (
+                f"disabled after {error_count} failed polls in a row; last error: {error}. "
+                "Fix the address or re-add the feed to enable it again."
+            )
+        async with self.database.sessions() as session, session.begin():
+            await repo.record_failure(
+                session,
+                feed.id,
+                now=now,
+                error=error,
+                kind=kind,
+                error_count=error_count,
+                next_poll_at=now + timedelta(seconds=delay),
+                disable_reason=reason,
+            )
+            if reason and self.on_feed_disabled is not None:
+                await self.on_feed_disabled(session, feed.id, feed.title or feed.url, reason, now)
+        if reason:
+            log.warning("feed %d (%s) disabled: %s", feed.id, feed.url, reason)
+        else:
+            log.info("feed %d (%s) failed (%s): %s", feed.id, feed.url, kind, error)
+        return FeedPollResult(
+            feed.id,
+            feed.url,
+            feed.title,
+            "disabled" if reason else "error",
+            error=reason or error,
+            error_kind=kind,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll due feeds until ``stop`` is set; errors are logged and the loop goes on."""
+        self._running = True
+        try:
+            while not stop.is_set():
+                try:
+                    report = await self.poll_due()
+                    self.last_error = None
+                    if report.results:
+                        log.info(
+                            "polled %d feeds: %d new entries, %d failed",
+                            len(report.results),
+                            len(report.new_entries),
+                            len(report.failed),
+                        )
+                    wait = await self._seconds_until_next()
+                except Exception as exc:
+                    log.exception("poll round failed")
+                    self.last_error = str(exc)
+                    wait = 30.0
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+        finally:
+            self._running = False
+
+    async def _seconds_until_next(self) -> float:
+        async with self.database.sessions() as session:
+            due = await repo.next_due_time(session)
+        if due is None:
+            return 60.0
+        return min(60.0, max(1.0, (due - self.clock()).total_seconds()))

@@ -1,0 +1,431 @@
+"""Feeds, entries and guild subscriptions: every SQL statement about them lives here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.types import FeedInfo, FeedItem, StoredEntry
+
+from .schema import EntryRow, FeedRow, GuildFeedRow, GuildSettingsRow
+
+log = logging.getLogger(__name__)
+
+_GUID_CHUNK = 400
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the poller needs to fetch a feed it has claimed."""
+
+    id: int
+    url: str
+    title: str
+    lang: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    baseline_done: bool
+    error_count: int
+    interval_s: int
+
+
+def feed_info(row: FeedRow) -> FeedInfo:
+    """Turn a feed row into the FeedInfo users see."""
+    return FeedInfo(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        site_url=row.site_url,
+        lang=row.lang,
+        status=row.status,
+        disabled_reason=row.disabled_reason,
+        error_count=row.error_count,
+        last_error=row.last_error,
+        last_polled_at=row.last_polled_at,
+        last_success_at=row.last_success_at,
+        next_poll_at=row.next_poll_at,
+        interval_s=row.interval_s,
+        added_at=row.added_at,
+    )
+
+
+async def add_feed(
+    session: AsyncSession,
+    url: str,
+    *,
+    now: datetime,
+    interval_s: int,
+    title: str = "",
+    lang: str | None = None,
+    site_url: str | None = None,
+) -> tuple[FeedInfo, bool]:
+    """Insert a feed due now; return (feed, created). An existing URL is returned as is."""
+    existing = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+    if existing is not None:
+        return feed_info(existing), False
+    row = FeedRow(
+        url=url,
+        title=title[:500],
+        lang=lang,
+        site_url=site_url,
+        status="active",
+        baseline_done=False,
+        error_count=0,
+        interval_s=interval_s,
+        added_at=now,
+        next_poll_at=now,
+        disable_announced=False,
+    )
+    session.add(row)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        existing = await session.scalar(select(FeedRow).where(FeedRow.url == url))
+        if existing is None:
+            raise
+        return feed_info(existing), False
+    return feed_info(row), True
+
+
+async def get_feed(session: AsyncSession, feed_id: int) -> FeedInfo | None:
+    """Return one feed by id."""
+    row = await session.get(FeedRow, feed_id)
+    return feed_info(row) if row else None
+
+
+async def find_feeds(session: AsyncSession, ref: str) -> list[FeedInfo]:
+    """Find feeds by id, exact URL, or a case-insensitive part of the title or URL."""
+    ref = ref.strip()
+    if ref.isdigit():
+        found = await get_feed(session, int(ref))
+        return [found] if found else []
+    exact = await session.scalar(select(FeedRow).where(FeedRow.url == ref))
+    if exact is not None:
+        return [feed_info(exact)]
+    pattern = f"%{ref.lower()}%"
+    rows = await session.scalars(
+        select(FeedRow)
+        .where(or_(func.lower(FeedRow.title).like(pattern), func.lower(FeedRow.url).like(pattern)))
+        .order_by(FeedRow.id)
+        .limit(25)
+    )
+    return [feed_info(r) for r in rows]
+
+
+async def list_feeds(session: AsyncSession, guild_id: int | None = None) -> list[FeedInfo]:
+    """List every feed, or the feeds a guild follows, by id."""
+    stmt = select(FeedRow).order_by(FeedRow.id)
+    if guild_id is not None:
+        stmt = stmt.join(GuildFeedRow, GuildFeedRow.feed_id == FeedRow.id).where(
+            GuildFeedRow.guild_id == guild_id
+        )
+    return [feed_info(r) for r in await session.scalars(stmt)]
+
+
+async def count_feeds(session: AsyncSession) -> dict[str, int]:
+    """Count feeds by status."""
+    rows = await session.execute(select(FeedRow.status, func.count()).group_by(FeedRow.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def last_poll_time(session: AsyncSession) -> datetime | None:
+    """Return when any feed was last polled."""
+    return await session.scalar(select(func.max(FeedRow.last_polled_at)))
+
+
+async def remove_feed(session: AsyncSession, feed_id: int) -> bool:
+    """Delete a feed and its entries; return whether it existed."""
+    result = await session.execute(delete(FeedRow).where(FeedRow.id == feed_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def enable_feed(session: AsyncSession, feed_id: int, now: datetime) -> None:
+    """Re-enable a disabled feed and poll it now."""
+    await session.execute(
+        update(FeedRow)
+        .where(FeedRow.id == feed_id)
+        .values(
+            status="active",
+            disabled_reason=None,
+            error_count=0,
+            next_poll_at=now,
+            disable_announced=False,
+        )
+    )
+
+
+async def subscribe(
+    session: AsyncSession, guild_id: int, feed_id: int, now: datetime, added_by: int | None = None
+) -> bool:
+    """Make a guild follow a feed; return False when it already did."""
+    if await session.get(GuildFeedRow, (guild_id, feed_id)) is not None:
+        return False
+    session.add(GuildFeedRow(guild_id=guild_id, feed_id=feed_id, added_at=now, added_by=added_by))
+    await session.flush()
+    return True
+
+
+async def unsubscribe(session: AsyncSession, guild_id: int, feed_id: int) -> bool:
+    """Stop a guild following a feed; return whether it did."""
+    result = await session.execute(
+        delete(GuildFeedRow).where(
+            GuildFeedRow.guild_id == guild_id, GuildFeedRow.feed_id == feed_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def guild_feed_ids(session: AsyncSession, guild_id: int) -> list[int]:
+    """Return the ids of the feeds a guild follows."""
+    rows = await session.scalars(
+        select(GuildFeedRow.feed_id).where(GuildFeedRow.guild_id == guild_id)
+    )
+    return list(rows)
+
+
+async def feed_guilds(session: AsyncSession, feed_id: int) -> list[int]:
+    """Return the guilds that follow a feed, explicitly or through 'all feeds'."""
+    explicit = set(
+        await session.scalars(select(GuildFeedRow.guild_id).where(GuildFeedRow.feed_id == feed_id))
+    )
+    everything = set(
+        await session.scalars(
+            select(GuildSettingsRow.guild_id).where(GuildSettingsRow.all_feeds.is_(True))
+        )
+    )
+    return sorted(explicit | everything)
+
+
+async def claim_due_feeds(
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: datetime,
+    lease_s: int,
+    limit: int,
+    force: bool = False,
+) -> list[FeedState]:
+    """Lease up to ``limit`` due feeds to ``owner`` so no other poller fetches them.
+
+    On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED, so concurrent
+    pollers split the work; SQLite has a single writer, which serialises the claim.
+    """
+    free = or_(FeedRow.lease_until.is_(None), FeedRow.lease_until < now)
+    conditions = [FeedRow.status == "active", free]
+    if not force:
+        conditions.append(FeedRow.next_poll_at <= now)
+    candidates = (
+        select(FeedRow)
+        .where(and_(*conditions))
+        .order_by(FeedRow.next_poll_at, FeedRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(await session.scalars(candidates))
+    until = now + timedelta(seconds=lease_s)
+    for row in rows:
+        row.lease_owner = owner
+        row.lease_until = until
+    await session.flush()
+    return [_state(r) for r in rows]
+
+
+async def get_feed_state(session: AsyncSession, feed_id: int) -> FeedState | None:
+    """Return what the poller needs about one feed."""
+    row = await session.get(FeedRow, feed_id)
+    return _state(row) if row else None
+
+
+def _state(r: FeedRow) -> FeedState:
+    return FeedState(
+        id=r.id,
+        url=r.url,
+        title=r.title,
+        lang=r.lang,
+        etag=r.etag,
+        last_modified=r.last_modified,
+        body_hash=r.body_hash,
+        baseline_done=r.baseline_done,
+        error_count=r.error_count,
+        interval_s=r.interval_s,
+    )
+
+
+async def next_due_time(session: AsyncSession) -> datetime | None:
+    """Return when the next active feed is due."""
+    return await session.scalar(
+        select(func.min(FeedRow.next_poll_at)).where(FeedRow.status == "active")
+    )
+
+
+async def record_success(
+    session: AsyncSession,
+    feed_id: int,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    interval_s: int,
+    etag: str | None,
+    last_modified: str | None,
+    body_hash: str | None,
+    had_new: bool,
+    title: str | None = None,
+    site_url: str | None = None,
+    lang: str | None = None,
+    new_url: str | None = None,
+) -> None:
+    """Store a successful poll and release the lease."""
+    values: dict[str, object] = {
+        "last_polled_at": now,
+        "last_success_at": now,
+        "next_poll_at": next_poll_at,
+        "interval_s": interval_s,
+        "etag": etag,
+        "last_modified": last_modified,
+        "body_hash": body_hash,
+        "error_count": 0,
+        "last_error": None,
+        "last_error_kind": None,
+        "baseline_done": True,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if had_new:
+        values["last_new_at"] = now
+    if title:
+        values["title"] = title[:500]
+    if site_url:
+        values["site_url"] = site_url[:2048]
+    if lang:
+        values["lang"] = lang[:8]
+    if new_url:
+        taken = await session.scalar(select(FeedRow.id).where(FeedRow.url == new_url))
+        if taken is None:
+            values["url"] = new_url
+    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+
+async def record_failure(
+    session: AsyncSession,
+    feed_id: int,
+    *,
+    now: datetime,
+    error: str,
+    kind: str,
+    error_count: int,
+    next_poll_at: datetime,
+    disable_reason: str | None,
+) -> None:
+    """Store a failed poll (and disable the feed when given a reason); release the lease."""
+    values: dict[str, object] = {
+        "last_polled_at": now,
+        "next_poll_at": next_poll_at,
+        "error_count": error_count,
+        "last_error": error[:2000],
+        "last_error_kind": kind[:32],
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if disable_reason:
+        values["status"] = "disabled"
+        values["disabled_reason"] = disable_reason[:2000]
+    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+
+async def store_items(
+    session: AsyncSession,
+    feed_id: int,
+    feed_title: str,
+    items: Sequence[FeedItem],
+    *,
+    now: datetime,
+    baseline: bool,
+) -> tuple[list[StoredEntry], list[StoredEntry]]:
+    """Insert unseen items and update changed ones; return (new, updated).
+
+    Identity is (feed, guid); a changed date or order is not a change, a changed title, text or
+    link is an update. On the baseline poll everything is stored but flagged as baseline.
+    """
+    known: dict[str, tuple[int, str, datetime]] = {}
+    guids = [i.guid for i in items]
+    for start in range(0, len(guids), _GUID_CHUNK):
+        chunk = guids[start : start + _GUID_CHUNK]
+        rows = await session.execute(
+            select(EntryRow.guid, EntryRow.id, EntryRow.content_hash, EntryRow.first_seen_at).where(
+                EntryRow.feed_id == feed_id, EntryRow.guid.in_(chunk)
+            )
+        )
+        for guid, entry_id, content_hash, first_seen in rows.all():
+            known[guid] = (entry_id, content_hash, first_seen)
+
+    fresh: list[tuple[EntryRow, FeedItem]] = []
+    updated: list[StoredEntry] = []
+    for item in items:
+        digest = item.content_hash
+        seen = known.get(item.guid)
+        if seen is None:
+            row = EntryRow(
+                feed_id=feed_id,
+                guid=item.guid,
+                link=item.link,
+                title=item.title,
+                summary=item.summary,
+                content=item.content,
+                author=item.author,
+                tags=list(item.tags),
+                lang=item.lang,
+                published_at=item.published or now,
+                published_in_feed=item.published_in_feed,
+                first_seen_at=now,
+                content_hash=digest,
+                is_baseline=baseline,
+            )
+            fresh.append((row, item))
+            known[item.guid] = (-1, digest, now)
+        elif seen[1] != digest and seen[0] > 0:
+            await session.execute(
+                update(EntryRow)
+                .where(EntryRow.id == seen[0])
+                .values(
+                    link=item.link,
+                    title=item.title,
+                    summary=item.summary,
+                    content=item.content,
+                    author=item.author,
+                    tags=list(item.tags),
+                    content_hash=digest,
+                    updated_at=now,
+                )
+            )
+            updated.append(StoredEntry(seen[0], feed_id, feed_title, item, seen[2], True))
+    session.add_all([row for row, _ in fresh])
+    await session.flush()
+    new = [StoredEntry(row.id, feed_id, feed_title, item, now, False) for row, item in fresh]
+    return new, updated
+
+
+async def count_entries(session: AsyncSession) -> int:
+    """Count stored entries."""
+    return int(await session.scalar(select(func.count()).select_from(EntryRow)) or 0)
+
+
+async def feed_story_ids_since(session: AsyncSession, feed_id: int, since: datetime) -> list[int]:
+    """Return the ids of stories that a feed's entries published since a time belong to."""
+    rows = await session.scalars(
+        select(EntryRow.story_id)
+        .where(
+            EntryRow.feed_id == feed_id,
+            EntryRow.story_id.is_not(None),
+            EntryRow.published_at >= since,
+        )
+        .distinct()
+    )
+    return sorted(int(r) for r in rows if r is not None)
