@@ -147,7 +147,7 @@ class Poller:
     async def poll_due(self, *, force: bool = False) -> PollReport:
         """Poll every due feed once (every active feed with ``force``)."""
         report = PollReport()
-        done: set[int] = set()
+        round_start = self.clock()
         while True:
             now = self.clock()
             async with self.database.sessions() as session, session.begin():
@@ -158,11 +158,10 @@ class Poller:
                     lease_s=LEASE_SECONDS,
                     limit=CLAIM_BATCH,
                     force=force,
+                    round_start=round_start,
                 )
-            claimed = [f for f in claimed if f.id not in done]
             if not claimed:
                 break
-            done.update(f.id for f in claimed)
             results = await asyncio.gather(*(self._poll_one(f) for f in claimed))
             report.results.extend(results)
         self.last_round_at = self.clock()

@@ -212,6 +212,7 @@ async def claim_due_feeds(
     lease_s: int,
     limit: int,
     force: bool = False,
+    round_start: datetime | None = None,
 ) -> list[FeedState]:
     """Lease up to ``limit`` due feeds to ``owner`` so no other poller fetches them.
 
@@ -222,6 +223,10 @@ async def claim_due_feeds(
     conditions = [FeedRow.status == "active", free]
     if not force:
         conditions.append(FeedRow.next_poll_at <= now)
+    if round_start is not None:
+        conditions.append(
+            or_(FeedRow.last_polled_at.is_(None), FeedRow.last_polled_at < round_start)
+        )
     candidates = (
         select(FeedRow)
         .where(and_(*conditions))
