@@ -78,10 +78,10 @@ def address_problem(addr: IPAddress) -> str | None:
         return "a multicast address"
     if isinstance(addr, ipaddress.IPv4Address) and addr in _CGNAT:
         return "a shared (carrier-grade NAT) address"
-    if addr.is_private:
-        return "a private address"
     if addr.is_reserved:
         return "a reserved address"
+    if addr.is_private:
+        return "a private address"
     if not addr.is_global:
         return "a non-public address"
     return None
