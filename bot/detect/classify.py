@@ -1,0 +1,258 @@
+"""Rule-based dispute detector: labels, score, parties, signals and facts of a feed item."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazetteer, tokenize
+from bot.detect.facts import extract_facts
+from bot.detect.lang import DEFAULT_LANG, detect_lang
+from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
+from bot.types import LABELS, Detection, FeedItem, Label, Signal
+
+logger = logging.getLogger(__name__)
+
+# How much a hit counts depending on where it is: headlines decide, bodies mostly confirm.
+TITLE_WEIGHT = 1.0
+SUMMARY_WEIGHT = 0.6
+CONTENT_WEIGHT = 0.35
+CONTENT_CHARS = 3000
+SUMMARY_CHARS = 1200
+# A label holds when the summed weight of its signals reaches this.
+THRESHOLD = 1.0
+# Legal signals with no tech party or tech context (a court ruling on anything) are damped.
+NO_TECH_DAMPING = 0.3
+_CLAUSE_BREAK = re.compile(r"[.;:!?|]|\s[-–—]\s|\bbut\b|\bmais\b")
+_COMPANY_TYPES = frozenset({"company", "person"})
+
+
+@dataclass(slots=True)
+class _Segment:
+    text: str
+    folded: str
+    starts: list[int]
+    ends: list[int]
+    mentions: list[Mention]
+    weight: float
+
+
+def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
+    folded = fold(text)
+    toks = tokenize(text)
+    return _Segment(
+        text=text,
+        folded=folded,
+        starts=[s for s, _, _ in toks],
+        ends=[e for _, e, _ in toks],
+        mentions=gaz.find(text, folded),
+        weight=weight,
+    )
+
+
+def _before_offset(seg: _Segment, pos: int, n_tokens: int) -> int:
+    """Return the offset n_tokens words before pos."""
+    idx = bisect.bisect_left(seg.starts, pos)
+    return seg.starts[max(0, idx - n_tokens)] if idx > 0 else pos
+
+
+def _after_offset(seg: _Segment, pos: int, n_tokens: int) -> int:
+    """Return the offset just after the n_tokens-th word following pos."""
+    idx = bisect.bisect_left(seg.starts, pos)
+    last = min(len(seg.ends), idx + n_tokens) - 1
+    return seg.ends[last] if last >= idx else pos
+
+
+def _clause_start(seg: _Segment, lo: int, pos: int) -> int:
+    """Move lo forward past the last clause break before pos."""
+    cut = lo
+    for m in _CLAUSE_BREAK.finditer(seg.folded, lo, pos):
+        cut = m.end()
+    return cut
+
+
+def _negated(lex: Lexicon, seg: _Segment, start: int) -> bool:
+    lo = _clause_start(seg, _before_offset(seg, start, lex.negation_window), start)
+    return lex.negation.search(seg.folded, lo, start) is not None
+
+
+def _actor(seg: _Segment, start: int, window: int) -> Mention | None:
+    """Return the nearest party mentioned before start within window words, in the clause."""
+    lo = _clause_start(seg, _before_offset(seg, start, window), start)
+    best = None
+    for m in seg.mentions:
+        if m.end <= start and m.start >= lo:
+            best = m
+    return best
+
+
+def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:
+    kind = rule.object
+    if kind is None:
+        return True
+    end = m.end()
+    hi = _after_offset(seg, end, rule.window)
+    following = [x for x in seg.mentions if x.start >= end and x.start < hi]
+    if kind == "authority":
+        return any(x.type in AUTHORITY_TYPES for x in following)
+    actor = _actor(seg, m.start(), 10)
+    companies = [x for x in following if x.type in _COMPANY_TYPES]
+    if kind in ("party", "party_or_terms") and companies:
+        first = companies[0]
+        if actor is None or not gaz.related(first.name, actor.name):
+            return True
+        if kind == "party":
+            return False
+        # The first object is the actor's own product: only a store or platform it runs
+        # ("removes apps from the App Store") leaves room for another party's loss.
+        pre = seg.folded[max(end, first.start - 6) : first.start]
+        if not re.search(r"\b(?:from|off|on|in|de|du|des|sur)\s*$", pre):
+            return False
+        hi = first.start
+    if kind == "party":
+        return False
+    if lex.own is not None:
+        own_hi = _after_offset(seg, end, 2)
+        own = lex.own.search(seg.folded, end, own_hi)
+        if own is not None and own.start() - end <= 2:
+            return False
+    assert rule.terms is not None
+    return rule.terms.search(seg.folded, end, hi) is not None
+
+
+def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:
+    start, end = m.start(), m.end()
+    if rule.unless_before is not None:
+        lo = _before_offset(seg, start, 3)
+        if rule.unless_before.search(seg.folded[lo:start]):
+            return False
+    if rule.unless_after is not None:
+        hi = _after_offset(seg, end, rule.after_window)
+        if rule.unless_after.search(seg.folded[end:hi]):
+            return False
+    if rule.unless_near is not None:
+        lo = _before_offset(seg, start, rule.near_window)
+        hi = _after_offset(seg, end, rule.near_window)
+        if rule.unless_near.search(seg.folded, lo, hi):
+            return False
+    if rule.actor is not None:
+        actor = _actor(seg, start, rule.actor_window)
+        if actor is None:
+            return False
+        if rule.actor == "authority" and actor.type not in AUTHORITY_TYPES:
+            return False
+    if rule.party_before:
+        lo = _before_offset(seg, start, rule.party_before)
+        if not any(
+            x.type in _COMPANY_TYPES and x.end <= start and x.end > lo for x in seg.mentions
+        ):
+            return False
+    if not _object_ok(rule, lex, seg, gaz, m):
+        return False
+    return not (rule.negatable and _negated(lex, seg, start))
+
+
+def _scan(
+    lex: Lexicon, seg: _Segment, gaz: Gazetteer, best: dict[tuple[str, Label], Signal]
+) -> None:
+    if not lex.trigger.search(seg.folded):
+        return
+    for rule in lex.rules:
+        for m in rule.pattern.finditer(seg.folded):
+            if not _fires(rule, lex, seg, gaz, m):
+                continue
+            phrase = seg.text[m.start() : m.end()].strip()
+            for label, weight in rule.labels:
+                w = round(weight * seg.weight, 3)
+                key = (rule.id, label)
+                old = best.get(key)
+                if old is None or old.weight < w:
+                    best[key] = Signal(label=label, phrase=phrase, weight=w)
+            break
+
+
+def _resolve_parties(mentions: list[Mention], gaz: Gazetteer) -> tuple[str, ...]:
+    names = list(dict.fromkeys(m.name for m in mentions))
+    present = set(names)
+    out: list[str] = []
+    for name in names:
+        ent = gaz.entities[name]
+        if ent.type == "person" and ent.companies:
+            linked = [c for c in ent.companies if c in present]
+            if linked:
+                continue
+            if len(ent.companies) == 1:
+                name = ent.companies[0]
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _confidence(total: float) -> float:
+    return round(1.0 - 0.5 ** max(total, 0.0), 3) if total > 0 else 0.0
+
+
+def classify_text(
+    title: str,
+    summary: str = "",
+    content: str = "",
+    lang: str | None = None,
+    published: datetime | None = None,
+) -> Detection:
+    """Classify a story given as plain text fields."""
+    gaz = gazetteer()
+    if lang is None or lang not in available_langs():
+        lang = detect_lang(" ".join((title, summary[:400])))
+        if lang not in available_langs():
+            lang = DEFAULT_LANG
+    lex = load_lexicon(lang)
+    segments = [_segment(title, TITLE_WEIGHT, gaz)]
+    if summary:
+        segments.append(_segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz))
+    if content:
+        segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
+    best: dict[tuple[str, Label], Signal] = {}
+    for seg in segments:
+        _scan(lex, seg, gaz, best)
+    totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
+    for (_, label), sig in best.items():
+        totals[label] += sig.weight
+    head_mentions = [m for seg in segments[:2] for m in seg.mentions]
+    if totals["legal"] > 0:
+        has_company = any(m.type in _COMPANY_TYPES for seg in segments for m in seg.mentions)
+        ctx = lex.legal_context
+        has_ctx = ctx is not None and any(ctx.search(seg.folded) for seg in segments[:2])
+        if not (has_company or has_ctx):
+            totals["legal"] *= NO_TECH_DAMPING
+    labels = tuple(label for label in LABELS if totals[label] >= THRESHOLD)
+    confidence = {label: _confidence(totals[label]) for label in LABELS}
+    mentions = head_mentions
+    if len({m.name for m in mentions}) < 2 and len(segments) > 2:
+        mentions = mentions + segments[2].mentions
+    parties = _resolve_parties(mentions, gaz)
+    signals = tuple(sorted(best.values(), key=lambda s: (-s.weight, s.label, s.phrase)))
+    text = "\n".join(part for part in (title, summary, content) if part)
+    facts = extract_facts(text, lang, year=published.year if published else None)
+    return Detection(
+        labels=labels,
+        score=max(confidence.values()),
+        confidence=confidence,
+        parties=parties,
+        signals=signals,
+        facts=facts,
+        lang=lang,
+    )
+
+
+def classify(item: FeedItem) -> Detection:
+    """Classify one feed item."""
+    return classify_text(
+        item.title,
+        item.summary,
+        item.content,
+        lang=item.lang,
+        published=item.published,
+    )

@@ -1,0 +1,146 @@
+"""Load and compile the per-language rule lexicons (data files ``data/lexicon_<lang>.json``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from bot.detect.entities import fold
+from bot.types import LABELS, Label
+
+logger = logging.getLogger(__name__)
+
+_OBJECT_KINDS = frozenset({"party", "terms", "party_or_terms", "authority"})
+_ACTOR_KINDS = frozenset({"party", "authority"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule: a pattern, the labels it supports and its context conditions."""
+
+    id: str
+    labels: tuple[tuple[Label, float], ...]
+    pattern: re.Pattern[str]
+    negatable: bool
+    object: str | None
+    terms: re.Pattern[str] | None
+    window: int
+    actor: str | None
+    actor_window: int
+    party_before: int
+    unless_before: re.Pattern[str] | None
+    unless_after: re.Pattern[str] | None
+    after_window: int
+    unless_near: re.Pattern[str] | None
+    near_window: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """A language's compiled rules, negation cues, term sets and stopwords."""
+
+    lang: str
+    rules: tuple[Rule, ...]
+    negation: re.Pattern[str]
+    negation_window: int
+    own: re.Pattern[str] | None
+    legal_context: re.Pattern[str] | None
+    stopwords: frozenset[str]
+    trigger: re.Pattern[str]
+
+
+def _compile(source: str) -> re.Pattern[str]:
+    # Patterns are written against folded text: fold them too so authors may write accents.
+    return re.compile(fold(source))
+
+
+def _term_pattern(value: str, terms: dict[str, str]) -> re.Pattern[str]:
+    if value in terms:
+        return _compile(rf"\b(?:{terms[value]})\b")
+    return _compile(value)
+
+
+def _opt_pattern(raw: dict[str, Any], key: str, terms: dict[str, str]) -> re.Pattern[str] | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    return _term_pattern(str(value), terms)
+
+
+def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
+    rid = str(raw.get("id", "?"))
+    labels_raw = raw.get("labels")
+    if not isinstance(labels_raw, dict) or not labels_raw:
+        raise ValueError(f"{where}: rule {rid} needs a 'labels' object")
+    labels: list[tuple[Label, float]] = []
+    for name, weight in labels_raw.items():
+        if name not in LABELS:
+            raise ValueError(f"{where}: rule {rid} has unknown label {name}")
+        label: Label = "cutoff" if name == "cutoff" else "legal"
+        labels.append((label, float(weight)))
+    obj = raw.get("object")
+    if obj is not None and obj not in _OBJECT_KINDS:
+        raise ValueError(f"{where}: rule {rid} has unknown object kind {obj}")
+    actor = raw.get("actor")
+    if actor is not None and actor not in _ACTOR_KINDS:
+        raise ValueError(f"{where}: rule {rid} has unknown actor kind {actor}")
+    terms_pat = _opt_pattern(raw, "terms", terms)
+    if obj in ("terms", "party_or_terms") and terms_pat is None:
+        raise ValueError(f"{where}: rule {rid} needs 'terms' for object {obj}")
+    return Rule(
+        id=rid,
+        labels=tuple(labels),
+        pattern=_compile(str(raw["pattern"])),
+        negatable=bool(raw.get("negatable", True)),
+        object=str(obj) if obj is not None else None,
+        terms=terms_pat,
+        window=int(raw.get("window", 6)),
+        actor=str(actor) if actor is not None else None,
+        actor_window=int(raw.get("actor_window", 8)),
+        party_before=int(raw.get("party_before", 0)),
+        unless_before=_opt_pattern(raw, "unless_before", terms),
+        unless_after=_opt_pattern(raw, "unless_after", terms),
+        after_window=int(raw.get("after_window", 2)),
+        unless_near=_opt_pattern(raw, "unless_near", terms),
+        near_window=int(raw.get("near_window", 5)),
+    )
+
+
+def available_langs() -> tuple[str, ...]:
+    """Return the languages that have a lexicon data file."""
+    data = files("bot.detect") / "data"
+    langs = []
+    for entry in data.iterdir():
+        name = entry.name
+        if name.startswith("lexicon_") and name.endswith(".json"):
+            langs.append(name[len("lexicon_") : -len(".json")])
+    return tuple(sorted(langs))
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(lang: str) -> Lexicon:
+    """Load and compile the lexicon of one language, once."""
+    where = f"lexicon_{lang}.json"
+    path = files("bot.detect") / "data" / where
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    terms = {str(k): str(v) for k, v in raw.get("terms", {}).items()}
+    rules = tuple(_rule(r, terms, where) for r in raw.get("rules", []))
+    neg = raw.get("negation", {})
+    trigger = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
+    lex = Lexicon(
+        lang=lang,
+        rules=rules,
+        negation=_compile(str(neg.get("pattern", r"(?!x)x"))),
+        negation_window=int(neg.get("window", 5)),
+        own=_term_pattern("own", terms) if "own" in terms else None,
+        legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
+        stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),
+        trigger=trigger,
+    )
+    logger.debug("lexicon %s: %d rules", lang, len(rules))
+    return lex
