@@ -258,13 +258,13 @@ class Fetcher:
     ) -> FetchResult:
         """GET a feed (conditionally), following safe redirects; raise FeedError on failure."""
         session = self._ensure_session()
-        current = await self.check(url)
         headers = {"Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         async with self._global:
+            current = await self.check(url)
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.config.total_timeout):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
@@ -36,6 +37,7 @@ _NAT64 = (
     ipaddress.IPv6Network("64:ff9b:1::/48"),
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*")
 
 
 def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -128,6 +130,10 @@ def validate_url_syntax(url: str) -> str:
             host = host.encode("idna").decode("ascii").lower()
         except UnicodeError as exc:
             raise UnsafeURLError(f"the feed URL's host name '{host}' is not valid") from exc
+        # Anything beyond letters, digits, '-' and '_' could be read differently by the HTTP
+        # client than by this check (percent-escapes, NUL bytes...).
+        if not _HOST_NAME.fullmatch(host):
+            raise UnsafeURLError(f"the feed URL's host name '{host}' is not valid")
         netloc_host = host
     else:
         netloc_host = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed

@@ -115,6 +115,9 @@ def test_validate_url_syntax_normalises(url: str, normalised: str) -> None:
         ("http:///path-only", "no host"),
         ("http://exa mple.com/", "spaces"),
         ("http://example.com:99999/", "not valid"),
+        ("http://%31%32%37.0.0.1/", "host name"),
+        ("http://example.com%00.evil/", "host name"),
+        ("http://-bad.example/", "host name"),
         ("https://example.com/" + "a" * 2048, "longer than 2048"),
     ],
 )
