@@ -41,7 +41,7 @@ def cli_env(db_url: str, **extra: str) -> dict[str, str]:
 
 
 async def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None, timeout: float = 120
+    *args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None, deadline: float = 120
 ) -> Run:
     """Run ``python -m bot ARGS`` and collect its exit code and output."""
     proc = await asyncio.create_subprocess_exec(
@@ -55,5 +55,5 @@ async def run_cli(
         env=env,
         cwd=cwd,
     )
-    out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+    out, err = await asyncio.wait_for(proc.communicate(stdin), deadline)
     return Run(proc.returncode or 0, out.decode(), err.decode())
