@@ -15,7 +15,10 @@ from bot.errors import ConfigError, DisputewatchError, UserError
 log = logging.getLogger(__name__)
 
 # Modules that add subcommands; each has register(subparsers) and sets a `handler` default.
-COMMAND_MODULES: tuple[str, ...] = ("bot.commands",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.commands",
+    "bot.detect.commands",
+)
 
 
 class _Registrar(Protocol):
