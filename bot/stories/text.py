@@ -26,7 +26,7 @@ STOPWORDS_EN = _wordset(
     me more most my no nor not now of off on once only or other our ours out over own same she
     should so some such than that the their theirs them then there these they this those through
     to too under until up very was we were what when where which while who whom why will with
-    would you your yours says said say new over amid after report reports via its us
+    would you your yours says said say new over amid after report reports via its
     """
 )
 

@@ -1,0 +1,213 @@
+"""Full-text search over stories: one API on SQLite FTS5 and PostgreSQL tsvector.
+
+The index holds `stories.search_text`: folded words (lowercase, accents removed) of the title,
+summary, parties with every alias, outlets and labels, followed by their light stems
+(bot.stories.text.stem). A query is folded the same way and each word matches either itself
+or its stem, so "procès" finds "proces", "sued" finds "sues". Query words are reduced to
+[a-z0-9] runs and quoted, so no FTS syntax a user types reaches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.storage.schema import StoryRow
+from bot.storage.stories_repo import load_stories, story_filters
+from bot.stories.parties import aliases
+from bot.stories.text import STOPWORDS, content_words, stem, unique, words
+from bot.types import Story
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_LIMIT = 100
+SNIPPET_CHARS = 240
+_WORD = re.compile(r"\w+")
+_FTS = table("story_fts", column("rowid"))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One found story, a snippet with the hits in **bold**, and its rank (higher is better)."""
+
+    story: Story
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results and how many stories match in all."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    """A folded query word and its stem; a story matches a term through either."""
+
+    word: str
+    stem: str
+
+
+def parse_query(query: str) -> list[QueryTerm]:
+    """Fold and split a user's query; raise UserError when nothing searchable is left."""
+    if not query or not query.strip():
+        raise UserError("the search query is empty; give a word or a company name")
+    if len(query) > MAX_QUERY_CHARS:
+        raise UserError(f"the search query is too long (at most {MAX_QUERY_CHARS} characters)")
+    found = words(query)
+    if not found:
+        raise UserError("the search query has no letters or digits to look for")
+    kept = [w for w in found if w not in STOPWORDS]
+    if not kept:
+        raise UserError("the search query only has very common words; add a more specific one")
+    return [QueryTerm(w, stem(w)) for w in unique(kept)[:MAX_TERMS]]
+
+
+def build_search_text(
+    title: str,
+    summary: str,
+    parties: Iterable[str],
+    outlets: Iterable[str] = (),
+    labels: Iterable[str] = (),
+) -> str:
+    """The text indexed for a story: folded words, party aliases, outlets, labels, then stems."""
+    names = [a for p in parties for a in aliases(p)]
+    terms = unique(
+        [
+            *content_words(title),
+            *content_words(summary),
+            *(w for n in names for w in words(n)),
+            *(w for o in outlets for w in words(o)),
+            *(w for label in labels for w in words(label)),
+        ]
+    )
+    present = set(terms)
+    stems = unique(s for s in (stem(t) for t in terms) if s not in present)
+    return " ".join(terms + stems)
+
+
+def _fts5_query(terms: Sequence[QueryTerm]) -> str:
+    parts = []
+    for t in terms:
+        parts.append(f'("{t.word}" OR "{t.stem}")' if t.stem != t.word else f'"{t.word}"')
+    return " AND ".join(parts)
+
+
+def _tsquery(terms: Sequence[QueryTerm]) -> str:
+    parts = []
+    for t in terms:
+        parts.append(f"('{t.word}' | '{t.stem}')" if t.stem != t.word else f"'{t.word}'")
+    return " & ".join(parts)
+
+
+def _is_hit(token: str, terms: Sequence[QueryTerm]) -> bool:
+    for w in words(token):
+        s = stem(w)
+        if any(w == t.word or s == t.stem for t in terms):
+            return True
+    return False
+
+
+def highlight(text_: str, terms: Sequence[QueryTerm], width: int = SNIPPET_CHARS) -> str:
+    """A window of `text_` around the first hit, hits wrapped in **bold**; '' when none hit."""
+    plain = " ".join(text_.replace("*", "").split())
+    hits = [m for m in _WORD.finditer(plain) if _is_hit(m.group(), terms)]
+    if not hits:
+        return ""
+    start = 0
+    if hits[0].start() > width // 3:
+        start = plain.rfind(" ", 0, hits[0].start() - width // 4) + 1
+    end = min(len(plain), start + width)
+    if end < len(plain):
+        cut = plain.rfind(" ", start, end)
+        end = cut if cut > start else end
+    out: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for m in hits:
+        if m.start() < start or m.end() > end:
+            continue
+        out.append(plain[pos : m.start()])
+        out.append(f"**{m.group()}**")
+        pos = m.end()
+    out.append(plain[pos:end])
+    out.append("…" if end < len(plain) else "")
+    return "".join(out)
+
+
+def snippet_for(story: Story, terms: Sequence[QueryTerm]) -> str:
+    """The summary (or title) around the hits; the summary's start when only aliases hit."""
+    for candidate in (story.summary, story.title):
+        marked = highlight(candidate, terms)
+        if marked:
+            return marked
+    summary = " ".join((story.summary or story.title).split())
+    if len(summary) <= SNIPPET_CHARS:
+        return summary
+    return summary[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+async def search_stories(
+    session: AsyncSession,
+    query: str,
+    *,
+    label: str | None = None,
+    party: str | None = None,
+    lang: str | None = None,
+    since: datetime | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchPage:
+    """Rank stories matching every query word (bm25 / ts_rank) and return one page."""
+    terms = parse_query(query)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UserError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise UserError("offset must not be negative")
+    filters = story_filters(session, label=label, party=party, lang=lang, since=since)
+    if session.get_bind().dialect.name == "sqlite":
+        rank: ColumnElement[Any] = literal_column("-bm25(story_fts, 4.0, 1.0)")
+        match = text("story_fts MATCH :fts_q").bindparams(fts_q=_fts5_query(terms))
+        base = (
+            select(StoryRow.id, rank.label("rank"))
+            .select_from(StoryRow)
+            .join(_FTS, _FTS.c.rowid == StoryRow.id)
+            .where(match, *filters)
+        )
+    else:
+        tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", _tsquery(terms)))
+        vector: ColumnElement[Any] = literal_column("stories.search_vector")
+        rank = func.ts_rank(vector, tsq)
+        base = select(StoryRow.id, rank.label("rank")).where(vector.op("@@")(tsq), *filters)
+    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    rows = (
+        await session.execute(
+            base.order_by(
+                literal_column("rank").desc(), StoryRow.last_seen_at.desc(), StoryRow.id.desc()
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    stories = {s.id: s for s in await load_stories(session, [r[0] for r in rows])}
+    hits = tuple(
+        SearchHit(stories[sid], snippet_for(stories[sid], terms), float(r))
+        for sid, r in rows
+        if sid in stories
+    )
+    log.debug("search %r: %d of %d", query, len(hits), total)
+    return SearchPage(hits=hits, total=total, limit=limit, offset=offset)
