@@ -249,4 +249,5 @@ class SafeResolver(AbstractResolver):
     async def close(self) -> None:
         """Close the wrapped resolver when we created it."""
         if self._owns_inner and self._inner is not None:
+            self._owns_inner = False
             await self._inner.close()

@@ -379,5 +379,6 @@ async def test_global_limit(server: FeedServer) -> None:
 async def test_closed_fetcher_refuses(server: FeedServer) -> None:
     fetcher = Fetcher(local_config())
     await fetcher.close()
+    await fetcher.close()
     with pytest.raises(RuntimeError):
         await fetcher.fetch(server.url("/feed"))

@@ -156,7 +156,15 @@ async def test_check_url_refuses_private(url: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://intranet.example/", "http://127.0.0.1/", "http://[::ffff:127.0.0.1]/"]
+    "url",
+    [
+        "http://intranet.example/",
+        "http://127.0.0.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.1.1/",
+        "http://169.254.169.254/",
+        "http://[fe80::1]/",
+    ],
 )
 async def test_check_url_allow_private(url: str) -> None:
     assert await check_url(url, allow_private=True, resolver=RESOLVER)
