@@ -10,7 +10,7 @@ import logging
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
@@ -57,7 +57,7 @@ class FetchConfig:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private: bool = False
     total_timeout: float = 120.0
-    allowed_networks: tuple[str, ...] = field(default=())
+    allowed_networks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.per_host < 1:
@@ -104,9 +104,14 @@ def _size(n: int) -> str:
 
 
 def _host(url: str) -> str:
+    """Name the server of a URL for messages and logs (never the path or query: tokens)."""
     parts = urlsplit(url)
-    host = parts.hostname or url
-    return f"{host}:{parts.port}" if parts.port else host
+    host = parts.hostname or "?"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
 
 
 class _Decoder:
