@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -11,10 +11,10 @@ from discord.ext import commands
 
 from bot.discord_app import missing_channel_permissions
 from bot.errors import UserError
+from bot.storage.guilds_repo import GuildAlertSettings
 from cogs.common import (
     COLOUR,
     clip,
-    company,
     escape,
     label_choices,
     parse_labels,
@@ -48,7 +48,7 @@ def parse_languages(raw: str | None) -> tuple[str, ...]:
     return parts
 
 
-def settings_embed(settings: Any, guild: discord.Guild | None = None) -> discord.Embed:
+def settings_embed(settings: GuildAlertSettings) -> discord.Embed:
     """Render a server's alert settings."""
     embed = discord.Embed(title="Alert settings", colour=COLOUR)
     channel = settings.alert_channel_id
@@ -91,7 +91,7 @@ class AlertsCog(
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        settings = await self.app.guilds.show(interaction.guild_id)
+        settings = await self.app.guilds.get(interaction.guild_id)
         needle = current.strip().lower()
         return [
             app_commands.Choice(name=w, value=w) for w in settings.watch if needle in w.lower()
@@ -102,8 +102,9 @@ class AlertsCog(
     ) -> list[app_commands.Choice[str]]:
         return label_choices(current)
 
-    async def _confirm(self, interaction: discord.Interaction, text: str) -> None:
-        settings = await self.app.guilds.show(_guild(interaction).id)
+    async def _confirm(
+        self, interaction: discord.Interaction, text: str, settings: GuildAlertSettings
+    ) -> None:
         await reply(interaction, text, embed=settings_embed(settings), ephemeral=True)
 
     @app_commands.command(name="channel", description="Post alerts in this channel")
@@ -121,8 +122,8 @@ class AlertsCog(
                 f"{', '.join(missing)} there. Grant them (channel settings → Permissions) "
                 "and run this again."
             )
-        await self.app.guilds.set_channel(guild.id, channel.id)
-        await self._confirm(interaction, f"Alerts will be posted in {channel.mention}.")
+        settings = await self.app.guilds.set_channel(guild.id, channel.id)
+        await self._confirm(interaction, f"Alerts will be posted in {channel.mention}.", settings)
 
     @app_commands.command(name="filter", description="Which disputes to announce")
     @app_commands.describe(
@@ -138,15 +139,15 @@ class AlertsCog(
         min_score: app_commands.Range[float, 0.0, 1.0] | None = None,
         languages: app_commands.Range[str, 0, 20] | None = None,
     ) -> None:
-        """Set the label, score and language filters (omitted ones reset to all/default)."""
+        """Change the filters given; omitted ones stay as they are."""
         guild = _guild(interaction)
-        await self.app.guilds.set_filter(
+        settings = await self.app.guilds.set_filter(
             guild.id,
-            labels=parse_labels(labels),
+            labels=parse_labels(labels) if labels is not None else None,
             min_score=min_score,
-            languages=parse_languages(languages),
+            languages=parse_languages(languages) if languages is not None else None,
         )
-        await self._confirm(interaction, "Alert filter updated.")
+        await self._confirm(interaction, "Alert filter updated.", settings)
 
     @app_commands.command(name="watch", description="Only announce disputes involving a company")
     @app_commands.describe(company_name="The company (start typing)")
@@ -156,9 +157,8 @@ class AlertsCog(
         self, interaction: discord.Interaction, company_name: app_commands.Range[str, 1, 200]
     ) -> None:
         """Add a company to the watch list."""
-        canonical = company(company_name)
-        await self.app.guilds.watch(_guild(interaction).id, canonical)
-        await self._confirm(interaction, f"Watching {escape(canonical)}.")
+        settings = await self.app.guilds.watch(_guild(interaction).id, company_name)
+        await self._confirm(interaction, f"Watching {escape(company_name)}.", settings)
 
     @app_commands.command(name="unwatch", description="Stop watching a company")
     @app_commands.describe(company_name="A watched company")
@@ -168,9 +168,8 @@ class AlertsCog(
         self, interaction: discord.Interaction, company_name: app_commands.Range[str, 1, 200]
     ) -> None:
         """Remove a company from the watch list."""
-        canonical = company(company_name)
-        await self.app.guilds.unwatch(_guild(interaction).id, canonical)
-        await self._confirm(interaction, f"No longer watching {escape(canonical)}.")
+        settings = await self.app.guilds.unwatch(_guild(interaction).id, company_name)
+        await self._confirm(interaction, f"No longer watching {escape(company_name)}.", settings)
 
     @app_commands.command(name="role", description="Ping a role with each alert (empty = none)")
     @app_commands.describe(role="The role to ping; leave empty to stop pinging")
@@ -181,21 +180,23 @@ class AlertsCog(
         guild = _guild(interaction)
         if role is not None and role.is_default():
             raise UserError("Pinging @everyone is not allowed; pick a role.")
-        await self.app.guilds.set_role(guild.id, role.id if role else None)
+        settings = await self.app.guilds.set_role(guild.id, role.id if role else None)
         text = f"Alerts will ping {role.mention}." if role else "Alerts will ping nobody."
-        await self._confirm(interaction, text)
+        await self._confirm(interaction, text, settings)
 
     @app_commands.command(name="pause", description="Stop posting alerts until resumed")
     async def pause(self, interaction: discord.Interaction) -> None:
         """Pause alerts."""
-        await self.app.guilds.pause(_guild(interaction).id)
-        await self._confirm(interaction, "Alerts paused; /alerts resume turns them back on.")
+        settings = await self.app.guilds.pause(_guild(interaction).id)
+        await self._confirm(
+            interaction, "Alerts paused; /alerts resume turns them back on.", settings
+        )
 
     @app_commands.command(name="resume", description="Post alerts again")
     async def resume(self, interaction: discord.Interaction) -> None:
         """Resume alerts."""
-        await self.app.guilds.resume(_guild(interaction).id)
-        await self._confirm(interaction, "Alerts resumed.")
+        settings = await self.app.guilds.resume(_guild(interaction).id)
+        await self._confirm(interaction, "Alerts resumed.", settings)
 
     @app_commands.command(name="digest", description="One message per period instead of each alert")
     @app_commands.describe(mode="off: each alert at once; hourly or daily: a summary")
@@ -203,13 +204,13 @@ class AlertsCog(
         self, interaction: discord.Interaction, mode: Literal["off", "hourly", "daily"]
     ) -> None:
         """Set the digest mode."""
-        await self.app.guilds.set_digest(_guild(interaction).id, mode)
-        await self._confirm(interaction, f"Digest: {mode}.")
+        settings = await self.app.guilds.set_digest(_guild(interaction).id, mode)
+        await self._confirm(interaction, f"Digest: {mode}.", settings)
 
     @app_commands.command(name="settings", description="Show this server's alert settings")
     async def settings(self, interaction: discord.Interaction) -> None:
         """Show the settings."""
-        settings = await self.app.guilds.show(_guild(interaction).id)
+        settings = await self.app.guilds.get(_guild(interaction).id)
         await reply(interaction, embed=settings_embed(settings), ephemeral=True)
 
 
