@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import unicodedata
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,7 @@ def template_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dt"] = format_time
-    env.filters["highlight"] = highlight
+    env.filters["mark_snippet"] = mark_snippet
     env.filters["safe_url"] = safe_url
     return env
 
@@ -53,31 +52,13 @@ def safe_url(url: str | None) -> str:
     return "#"
 
 
-def _fold_char(ch: str) -> str:
-    base = unicodedata.normalize("NFD", ch)[:1] or ch
-    return base.casefold()[:1] or ch
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-def highlight(text: str, query: str | None) -> Markup:
-    """Escape ``text`` and wrap the words of ``query`` in <mark>, ignoring case and accents."""
-    if not query:
-        return escape(text)
-    words = {w for w in re.findall(r"\w+", "".join(_fold_char(c) for c in query)) if len(w) > 1}
-    if not words:
-        return escape(text)
-    # Folding keeps one character per character, so positions map back onto the original text.
-    folded = "".join(_fold_char(c) for c in text)
-    pattern = re.compile(
-        r"\b(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\w*"
-    )
-    out: list[str] = []
-    last = 0
-    for match in pattern.finditer(folded):
-        out.append(str(escape(text[last : match.start()])))
-        out.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
-        last = match.end()
-    out.append(str(escape(text[last:])))
-    return Markup("".join(out))
+def mark_snippet(snippet: str) -> Markup:
+    """Escape a search snippet and turn its **bold** hits into <mark> elements."""
+    escaped = str(escape(snippet))
+    return Markup(_BOLD.sub(r"<mark>\1</mark>", escaped))
 
 
 def render(request: web.Request, name: str, status: int = 200, **context: Any) -> web.Response:

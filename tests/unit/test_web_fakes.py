@@ -166,17 +166,22 @@ class FakeStories:
             and all(w in (s.title + " " + s.summary).casefold() for w in words)
         ]
         rows.sort(key=lambda s: s.last_seen, reverse=True)
-        hits = [Hit(s, s.title, 1.0) for s in rows[offset : offset + limit]]
+        hits = [Hit(s, _bold(s.title, words), 1.0) for s in rows[offset : offset + limit]]
         return Page(hits, len(rows), limit, offset)
 
-    async def story(self, id: int) -> Story | None:
-        return next((s for s in self.stories if s.id == id), None)
+    async def story(self, story_id: int) -> Story | None:
+        return next((s for s in self.stories if s.id == story_id), None)
 
-    async def dispute(self, id: int) -> Dispute | None:
-        return self.disputes.get(id)
+    async def dispute(self, dispute_id: int) -> Dispute | None:
+        return self.disputes.get(dispute_id)
 
     async def weekly_counts(self, weeks: int = 12) -> list[tuple[date, str, int]]:
         return [(date(2026, 2, 9), "cutoff", 2), (date(2026, 2, 16), "legal", 3)]
+
+
+def _bold(text: str, words: list[str]) -> str:
+    """Mark the query words in **bold**, like bot.storage.search does."""
+    return " ".join(f"**{w}**" if w.casefold() in words else w for w in text.split())
 
 
 @dataclass
