@@ -84,13 +84,19 @@ def build_search_text(
     parties: Iterable[str],
     outlets: Iterable[str] = (),
     labels: Iterable[str] = (),
+    source_titles: Iterable[str] = (),
 ) -> str:
-    """The text indexed for a story: folded words, party aliases, outlets, labels, then stems."""
+    """The text indexed for a story: folded words, party aliases, outlets, labels, then stems.
+
+    `source_titles` are every outlet's headline, so a story told in English is still found by
+    the words of its French sources.
+    """
     names = [a for p in parties for a in aliases(p)]
     terms = unique(
         [
             *content_words(title),
             *content_words(summary),
+            *(w for t in source_titles for w in content_words(t)),
             *(w for n in names for w in words(n)),
             *(w for o in outlets for w in words(o)),
             *(w for label in labels for w in words(label)),

@@ -270,7 +270,9 @@ class StoryPipeline:
             signals=signals,
             first_seen=min(earliest),
             last_seen=max(m.published for m in group),
-            search_text=build_search_text(title, summary, parties, outlets, labels),
+            search_text=build_search_text(
+                title, summary, parties, outlets, labels, [m.title for m in group]
+            ),
             is_backfill=all(m.is_baseline for m in group),
         )
         entry_ids = [m.entry_id for m in group]

@@ -44,7 +44,7 @@ STOPWORDS = STOPWORDS_EN | STOPWORDS_FR
 
 # Undo a final doubled consonant left by stripping a suffix ("banned" -> "bann" -> "ban").
 _DOUBLE = re.compile(r"([bcdfgklmnprstvz])\1$")
-# Longest suffix first; each applies only when at least three letters remain.
+# Longest suffix first; each applies only when at least two letters remain.
 _SUFFIXES = (
     "ements",
     "ement",
@@ -80,10 +80,10 @@ def stem(word: str) -> str:
     Deliberately light and language-neutral: the index and the query use the same rule, so it
     only has to be consistent, not linguistically right.
     """
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 2 or word.isdigit():
         return word
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             if suffix in ("ies", "ied"):
                 return word[: -len(suffix)] + "y"
             base = word[: -len(suffix)]
