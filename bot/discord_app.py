@@ -182,10 +182,10 @@ class DisputeBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Wire the Discord transport into the app, load the cogs, start the app's work."""
-        self.app.attach_discord(self.channel_transport, self.notify_forbidden)
         for module in self.cog_modules:
             await self.load_extension(module)
         if self.manage_app:
+            self.app.attach_discord(self.channel_transport, self.notify_forbidden)
             await self.app.start()
             self._app_started = True
         log.info("loaded %d cogs; commands are synced only by `python -m bot sync`", len(self.cogs))

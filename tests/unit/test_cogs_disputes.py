@@ -12,29 +12,16 @@ import pytest
 
 from bot.app import App
 from bot.errors import UserError
+from bot.stories.service import StoryService
 from bot.types import Dispute
 from cogs.admin import AdminCog, format_uptime
 from cogs.disputes import DisputesCog
 from tests.unit.test_cogs_common import NOW, make_interaction, make_story, sent
 
 
-class StoriesSpec:
-    """The StoryService methods the cogs call (spec for the double)."""
-
-    async def latest(self, label=None, party=None, days=7, lang=None, limit=10, offset=0): ...
-    async def search(
-        self, query, label=None, party=None, lang=None, since=None, limit=10, offset=0
-    ): ...
-    async def story(self, story_id): ...
-    async def dispute(self, dispute_id): ...
-    async def company(self, name): ...
-    async def weekly_counts(self, weeks): ...
-    async def counts(self): ...
-
-
 def make_app() -> Any:
     app = MagicMock(spec=App)
-    app.stories = MagicMock(spec=StoriesSpec)
+    app.stories = MagicMock(spec=StoryService)
     return app
 
 
