@@ -27,6 +27,98 @@ THRESHOLD = 1.0
 # Legal signals with no tech party or tech context (a court ruling on anything) are damped.
 NO_TECH_DAMPING = 0.3
 _CLAUSE_BREAK = re.compile(r"[.;:!?|]|\s[-–—]\s|\bbut\b|\bmais\b")
+# Where the object of a verb can no longer be: the next clause or a subordinate one.
+_OBJECT_BREAK = re.compile(
+    r"[,.;:!?|()]|\s[-–—]\s|\b(?:but|after|before|as|amid|following|despite|while|when|since|"
+    r"because|mais|apres|avant|alors|malgre|pendant|depuis|car|face)\b"
+)
+_SUMMARY_CAP = 1.2
+# Body signals weaker than this are passing mentions ("alleged", "arrests") and do not count.
+_BODY_MIN = 0.5
+_NOT_NAMES = frozenset(
+    {"silicon valley", "wall street", "hollywood", "section", "internet", "web", "new york"}
+)
+_CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
+_ROLE_WORD_LIST = [
+    "ceo",
+    "cto",
+    "cfo",
+    "founder",
+    "co-founder",
+    "president",
+    "judge",
+    "court",
+    "police",
+    "senator",
+    "minister",
+    "ai",
+    "eu",
+    "us",
+    "uk",
+    "i",
+    "a",
+    "the",
+    "it",
+    "this",
+    "that",
+    "he",
+    "she",
+    "they",
+    "we",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "il",
+    "elle",
+    "ils",
+    "on",
+    "ce",
+    "cette",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "janvier",
+    "fevrier",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "pdg",
+    "ia",
+    "ue",
+]
+_ROLE_WORDS = frozenset(_ROLE_WORD_LIST)
 _COMPANY_TYPES = frozenset({"company", "person"})
 
 
@@ -38,6 +130,7 @@ class _Segment:
     ends: list[int]
     mentions: list[Mention]
     weight: float
+    sentence_case: bool
 
 
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
@@ -50,7 +143,16 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
         ends=[e for _, e, _ in toks],
         mentions=gaz.find(text, folded),
         weight=weight,
+        sentence_case=_is_sentence_case(text, toks),
     )
+
+
+def _is_sentence_case(text: str, toks: list[tuple[int, int, str]]) -> bool:
+    """Say whether most words are lower case (not a Title Case Headline)."""
+    words = [t for _, _, t in toks[1:] if t[0].isalpha() and len(t) > 3]
+    if len(words) < 3:
+        return False
+    return sum(1 for w in words if w[0].isupper()) / len(words) < 0.5
 
 
 def _before_offset(seg: _Segment, pos: int, n_tokens: int) -> int:
@@ -89,12 +191,35 @@ def _actor(seg: _Segment, start: int, window: int) -> Mention | None:
     return best
 
 
+def _has_actor(rule: Rule, lex: Lexicon, seg: _Segment, start: int) -> bool:
+    """Say whether the clause before start names who acts (a party, or an authority word)."""
+    actor = _actor(seg, start, rule.actor_window)
+    if actor is not None and (rule.actor == "party" or actor.type in AUTHORITY_TYPES):
+        return True
+    if lex.authority_words is None or rule.actor == "authority_mention":
+        return False
+    lo = _clause_start(seg, _before_offset(seg, start, rule.actor_window), start)
+    return lex.authority_words.search(seg.folded, lo, start) is not None
+
+
+def _verb_position_ok(seg: _Segment, start: int) -> bool:
+    """Reject a verb-like trigger that opens the text, ends a compound or is a capitalised name."""
+    if not seg.text[:start].strip():
+        return False
+    if start > 0 and seg.text[start - 1] == "-":
+        return False
+    return not (seg.sentence_case and seg.text[start].isupper())
+
+
 def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:
     kind = rule.object
     if kind is None:
         return True
     end = m.end()
     hi = _after_offset(seg, end, rule.window)
+    brk = _OBJECT_BREAK.search(seg.folded, end, hi)
+    if brk is not None:
+        hi = brk.start()
     following = [x for x in seg.mentions if x.start >= end and x.start < hi]
     if kind == "authority":
         return any(x.type in AUTHORITY_TYPES for x in following)
@@ -138,12 +263,10 @@ def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[
         hi = _after_offset(seg, end, rule.near_window)
         if rule.unless_near.search(seg.folded, lo, hi):
             return False
-    if rule.actor is not None:
-        actor = _actor(seg, start, rule.actor_window)
-        if actor is None:
-            return False
-        if rule.actor == "authority" and actor.type not in AUTHORITY_TYPES:
-            return False
+    if rule.actor is not None and not _has_actor(rule, lex, seg, start):
+        return False
+    if rule.verb and not _verb_position_ok(seg, start):
+        return False
     if rule.party_before:
         lo = _before_offset(seg, start, rule.party_before)
         if not any(
@@ -156,22 +279,68 @@ def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[
 
 
 def _scan(
-    lex: Lexicon, seg: _Segment, gaz: Gazetteer, best: dict[tuple[str, Label], Signal]
-) -> None:
+    lex: Lexicon,
+    seg: _Segment,
+    gaz: Gazetteer,
+    best: dict[tuple[str, Label], tuple[Signal, int]],
+    where: int,
+) -> list[tuple[int, int]]:
+    """Record the rules that fire in one segment; return the spans that fired."""
+    spans: list[tuple[int, int]] = []
     if not lex.trigger.search(seg.folded):
-        return
+        return spans
     for rule in lex.rules:
         for m in rule.pattern.finditer(seg.folded):
             if not _fires(rule, lex, seg, gaz, m):
                 continue
+            spans.append((m.start(), m.end()))
             phrase = seg.text[m.start() : m.end()].strip()
             for label, weight in rule.labels:
                 w = round(weight * seg.weight, 3)
                 key = (rule.id, label)
                 old = best.get(key)
-                if old is None or old.weight < w:
-                    best[key] = Signal(label=label, phrase=phrase, weight=w)
+                if old is None or old[0].weight < w:
+                    best[key] = (Signal(label=label, phrase=phrase, weight=w), where)
             break
+    return spans
+
+
+def _unknown_names(seg: _Segment, spans: list[tuple[int, int]], lex: Lexicon) -> list[str]:
+    """Proper nouns near fired signals that the gazetteer does not know (sentence case only)."""
+    if not seg.sentence_case or not spans:
+        return []
+    taken = [(m.start, m.end) for m in seg.mentions]
+    runs: list[tuple[int, int]] = []
+    for i, start in enumerate(seg.starts):
+        end = seg.ends[i]
+        word = seg.text[start:end]
+        if i == 0 or not _CAP_WORD.fullmatch(word) or fold(word) in _ROLE_WORDS:
+            continue
+        if any(s <= start < e for s, e in taken):
+            continue
+        if seg.text[:start].rstrip()[-1:] in ".:!?\"“«‘'":
+            continue
+        if runs and seg.text[runs[-1][1] : start] in (" ", " & "):
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    names: list[str] = []
+    for start, end in runs:
+        words = fold(seg.text[start:end]).split()
+        if len(words) == 1 and (words[0] in lex.stopwords or "." in words[0]):
+            continue
+        if " ".join(words) in _NOT_NAMES:
+            continue
+        near = any(
+            _before_offset(seg, s, 5) <= start and end <= _after_offset(seg, e, 7) for s, e in spans
+        )
+        if near:
+            name = seg.text[start:end].rstrip(".'’")
+            if name.endswith(("'s", "’s")):
+                name = name[:-2]
+            if len(name) > 1 and name not in names:
+                names.append(name)
+    return names
 
 
 def _resolve_parties(mentions: list[Mention], gaz: Gazetteer) -> tuple[str, ...]:
@@ -204,7 +373,9 @@ def classify_text(
 ) -> Detection:
     """Classify a story given as plain text fields."""
     gaz = gazetteer()
-    if lang is None or lang not in available_langs():
+    if lang:
+        lang = lang.strip().lower()[:2]
+    if not lang or lang not in available_langs():
         lang = detect_lang(" ".join((title, summary[:400])))
         if lang not in available_langs():
             lang = DEFAULT_LANG
@@ -214,26 +385,48 @@ def classify_text(
         segments.append(_segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz))
     if content:
         segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
-    best: dict[tuple[str, Label], Signal] = {}
-    for seg in segments:
-        _scan(lex, seg, gaz, best)
+    best: dict[tuple[str, Label], tuple[Signal, int]] = {}
+    unknown: list[str] = []
+    for where, seg in enumerate(segments):
+        spans = _scan(lex, seg, gaz, best, where)
+        if where < 2:
+            unknown.extend(n for n in _unknown_names(seg, spans, lex) if n not in unknown)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
-    for (_, label), sig in best.items():
-        totals[label] += sig.weight
+    body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
+    for (_, label), (sig, where) in best.items():
+        if where == 0:
+            totals[label] += sig.weight
+        elif sig.weight >= _BODY_MIN:
+            body[label] += sig.weight
+    for label in LABELS:
+        # Bodies mention many things in passing: they confirm a headline, rarely decide alone.
+        totals[label] += min(body[label], _SUMMARY_CAP)
     head_mentions = [m for seg in segments[:2] for m in seg.mentions]
     if totals["legal"] > 0:
-        has_company = any(m.type in _COMPANY_TYPES for seg in segments for m in seg.mentions)
+        has_company = any(
+            m.type == "company" or (m.type == "person" and gaz.entities[m.name].companies)
+            for seg in segments
+            for m in seg.mentions
+        )
+        # Without a known company, a tech word in the headline plus a name the gazetteer lacks
+        # (or a Title Case headline, where names cannot be told apart) stands in for one.
         ctx = lex.legal_context
-        has_ctx = ctx is not None and any(ctx.search(seg.folded) for seg in segments[:2])
-        if not (has_company or has_ctx):
+        has_ctx = ctx is not None and ctx.search(segments[0].folded) is not None
+        named = bool(unknown) or not segments[0].sentence_case
+        cut = totals["cutoff"] >= THRESHOLD
+        if not (has_company or cut or (has_ctx and named)):
             totals["legal"] *= NO_TECH_DAMPING
     labels = tuple(label for label in LABELS if totals[label] >= THRESHOLD)
-    confidence = {label: _confidence(totals[label]) for label in LABELS}
+    confidence: dict[str, float] = {label: _confidence(totals[label]) for label in LABELS}
     mentions = head_mentions
     if len({m.name for m in mentions}) < 2 and len(segments) > 2:
         mentions = mentions + segments[2].mentions
     parties = _resolve_parties(mentions, gaz)
-    signals = tuple(sorted(best.values(), key=lambda s: (-s.weight, s.label, s.phrase)))
+    if labels:
+        parties = parties + tuple(n for n in unknown if n not in parties)
+    signals = tuple(
+        sorted((sig for sig, _ in best.values()), key=lambda s: (-s.weight, s.label, s.phrase))
+    )
     text = "\n".join(part for part in (title, summary, content) if part)
     facts = extract_facts(text, lang, year=published.year if published else None)
     return Detection(

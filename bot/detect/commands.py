@@ -11,8 +11,14 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from bot.detect.classify import classify_text
-from bot.detect.evaluate import BadLine, LabelledItem, Report, evaluate, figures
-from bot.detect.evaluate import parse_labelled_line
+from bot.detect.evaluate import (
+    BadLine,
+    LabelledItem,
+    Report,
+    evaluate,
+    figures,
+    parse_labelled_line,
+)
 from bot.types import LABELS, Detection
 
 logger = logging.getLogger(__name__)
@@ -71,7 +77,7 @@ def detection_to_json(item_id: Any, det: Detection) -> dict[str, Any]:
 def _open(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return open(path, "rb")
 
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, str | None, str]]:

@@ -176,9 +176,12 @@ class Gazetteer:
                 entry = self._ci.get(tuple(ftoks[i : i + length]))
                 if entry is None:
                     entry = self._cs.get(tuple(raw[i : i + length]))
-                    if entry is not None and entry.needs_context:
-                        if not self._context_ok(entry.name, folded, ftoks, i, length):
-                            entry = None
+                    if (
+                        entry is not None
+                        and entry.needs_context
+                        and not self._context_ok(entry.name, folded, ftoks, i, length)
+                    ):
+                        entry = None
                 if entry is None:
                     continue
                 start, end = toks[i][0], toks[i + length - 1][1]

@@ -57,8 +57,8 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PERIODS = (
-    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?|/mois|chaque mois"),
-    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an(?:n[ée]e)?|annuel(?:le)?s?|/an"),
+    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?|/mois"),
+    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an|annuel(?:le)?s?|/an"),
     ("week", r"(?:a|per|each|every|/) ?week|weekly|par semaine|hebdomadaires?"),
     ("day", r"(?:a|per|each|every|/) ?day|daily|par jour|quotidien(?:ne)?s?"),
 )  # fmt: skip
@@ -78,11 +78,62 @@ _SPEECH_VERBS = (
 )
 _SPEECH_RE = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)", re.IGNORECASE)
 _NAME_RE = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+)?[A-Z][\w'’.-]+){0,3}")
-_NOT_NAMES = frozenset(
-    "The A An In On At As But And Or If When While After Before En Le La Les Un Une Des Dans "
-    "Selon Après Avant Mais Et Ou Pour Par Sur This That It He She They We I Il Elle Ils Je "
-    "Nous Vous On Ce Cette Suite Then Also However".split()
-)
+_NOT_NAME_LIST = [
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "As",
+    "But",
+    "And",
+    "Or",
+    "If",
+    "When",
+    "While",
+    "After",
+    "Before",
+    "En",
+    "Le",
+    "La",
+    "Les",
+    "Un",
+    "Une",
+    "Des",
+    "Dans",
+    "Selon",
+    "Après",
+    "Avant",
+    "Mais",
+    "Et",
+    "Ou",
+    "Pour",
+    "Par",
+    "Sur",
+    "This",
+    "That",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "I",
+    "Il",
+    "Elle",
+    "Ils",
+    "Je",
+    "Nous",
+    "Vous",
+    "On",
+    "Ce",
+    "Cette",
+    "Suite",
+    "Then",
+    "Also",
+    "However",
+]
+_NOT_NAMES = frozenset(_NOT_NAME_LIST)
 
 
 def _default_year(year: int | None) -> int:
@@ -125,7 +176,7 @@ def _parse_number(raw: str) -> float | None:
     seps = re.findall(r"[,. ]", s)
     if not seps:
         return float(s)
-    if all(len(p) == 3 for p in parts[1:]) and not (len(seps) == 1 and seps[0] == " " and False):
+    if all(len(p) == 3 for p in parts[1:]):
         return float("".join(parts))
     if len(parts[-1]) != 3:
         head = "".join(parts[:-1])
@@ -204,12 +255,12 @@ def _speaker(text: str, start: int, end: int) -> str | None:
                 return name
     # After the quote: "”, said <Name>" / "», a déclaré <Name>".
     after = text[end : end + 120]
-    verb = _SPEECH_RE.match(after.lstrip(" ,.–—-"))
+    stripped = after.lstrip(" ,.–—-")
+    verb = _SPEECH_RE.match(stripped)
     if verb is not None:
-        rest = after.lstrip(" ,.–—-")[verb.end() :]
-        m = _NAME_RE.search(rest[:60])
-        if m is not None:
-            return _clean_name(m.group())
+        found = _NAME_RE.search(stripped[verb.end() : verb.end() + 60])
+        if found is not None:
+            return _clean_name(found.group())
     return None
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.types import LABELS, Label
 logger = logging.getLogger(__name__)
 
 _OBJECT_KINDS = frozenset({"party", "terms", "party_or_terms", "authority"})
-_ACTOR_KINDS = frozenset({"party", "authority"})
+_ACTOR_KINDS = frozenset({"party", "authority", "authority_mention"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class Rule:
     after_window: int
     unless_near: re.Pattern[str] | None
     near_window: int
+    verb: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Lexicon:
     negation_window: int
     own: re.Pattern[str] | None
     legal_context: re.Pattern[str] | None
+    authority_words: re.Pattern[str] | None
     stopwords: frozenset[str]
     trigger: re.Pattern[str]
 
@@ -108,6 +110,7 @@ def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
         after_window=int(raw.get("after_window", 2)),
         unless_near=_opt_pattern(raw, "unless_near", terms),
         near_window=int(raw.get("near_window", 5)),
+        verb=bool(raw.get("verb", False)),
     )
 
 
@@ -122,7 +125,7 @@ def available_langs() -> tuple[str, ...]:
     return tuple(sorted(langs))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(lang: str) -> Lexicon:
     """Load and compile the lexicon of one language, once."""
     where = f"lexicon_{lang}.json"
@@ -139,6 +142,7 @@ def load_lexicon(lang: str) -> Lexicon:
         negation_window=int(neg.get("window", 5)),
         own=_term_pattern("own", terms) if "own" in terms else None,
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
+        authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),
         trigger=trigger,
     )
