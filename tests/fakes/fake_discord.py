@@ -69,6 +69,7 @@ class Fault:
     delay: float = 0.0
     body: dict[str, Any] | None = None
     is_global: bool = False
+    delay_after: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         """Say whether this fault applies to a request."""
@@ -212,6 +213,17 @@ class FakeDiscord:
         """Delay the next matching requests, then answer them normally."""
         return self.fail_next(method, path_regex, 0, times=times, delay=seconds)
 
+    def delay_response_next(
+        self, method: str, path_regex: str, seconds: float, *, times: int = 1
+    ) -> Fault:
+        """Handle the next matching requests at once, but hold their answers back.
+
+        This is the window where Discord has created a message the client has not heard of.
+        """
+        fault = self.fail_next(method, path_regex, 0, times=times)
+        fault.delay_after = seconds
+        return fault
+
     def messages(self, channel_id: int) -> list[dict[str, Any]]:
         """The messages currently in a channel or thread, oldest first."""
         return list(self.channels.get(int(channel_id), {}).values())
@@ -261,6 +273,10 @@ class FakeDiscord:
                     await asyncio.sleep(fault.delay)
                 if fault.status:
                     return self._fault_response(fault)
+                if fault.delay_after:
+                    response = await handler(request)
+                    await asyncio.sleep(fault.delay_after)
+                    return response
                 break
         return await handler(request)
 
