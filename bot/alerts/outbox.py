@@ -393,8 +393,9 @@ class OutboxWorker:
                 await guilds_repo.clear_channel(session, item.guild_id, channel_id, self._clock())
             dropped = await outbox_repo.drop_destination(session, item.destination, reason)
         log.warning(
-            "%s gone: alert channel setting cleared, %d alert(s) dropped: %s",
+            "%s gone%s; %d alert(s) dropped: %s",
             item.destination,
+            ": alert channel setting cleared" if channel_id is not None else "",
             dropped,
             reason,
         )

@@ -135,7 +135,7 @@ class FakeDiscord:
 
     async def start(self) -> None:
         """Listen on a random local port."""
-        self._runner = web.AppRunner(self.app)
+        self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
