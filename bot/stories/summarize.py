@@ -17,10 +17,11 @@ from bot.stories.text import fold, words
 MAX_CHARS = 400
 MAX_SENTENCES = 3
 MIN_SENTENCE_CHARS = 30  # shorter ones are fragments unless nothing else is left
+MAX_BOILERPLATE_LINE = 120
 TEASER_CHARS = 300  # less plain text than this is a teaser; the article page may say more
 
 DISPUTE_CONCEPTS = frozenset(
-    {
+    [
         "drop",
         "sue",
         "lawsuit",
@@ -35,7 +36,11 @@ DISPUTE_CONCEPTS = frozenset(
         "appeal",
         "threat",
         "investigation",
-    }
+        "close",
+        "cut",
+        "suspend",
+        "reject",
+    ]
 )
 _MONTHS = frozenset(f"m{n:02d}" for n in range(1, 13))
 
@@ -53,7 +58,8 @@ _BOILERPLATE_LINES = [
         r"( (on|sur|this|cet) [\w ]+)?[\s|,•·]*)+$",
         r"^((facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|flipboard|threads|bluesky"
         r"|mastodon|email|e-mail)[\s|,•·]*){1,}$",
-        r"^(image|photo|illustration|cr[ée]dits?( photo)?|credit|source)s?\s*(credits?)?\s*:.*$",
+        r"^(image|photo|illustration|cr[ée]dits?( photo)?|credit|source)s?\s*(credits?)?\s*:"
+        r"[^.!?]{0,80}$",
         r"^\d+\s+(comments?|commentaires?)\s*$",
         r"^(comments?|commentaires?|related|à lire aussi|sur le même sujet)\s*:?\s*$",
         r"^(the post|l['’]article)\b.*(appeared first on|est apparu en premier sur).*$",
@@ -71,6 +77,11 @@ _BOILERPLATE_INLINE = [
         r"\((photo|image|credit|crédit)[^)]{0,120}\)",
         r"https?://\S+",
         r"(temps de lecture|reading time)( estim[ée])?\s*:?\s*(environ\s*)?\d+\s*min\.?",
+        r"^\s*(enlarge|agrandir)\b\s*",
+        r"^\s*(illustration|photo|photograph|image|photo illustration)\s+(by|par)\s+[^/.]{1,80}?"
+        r"(/|\bfor\b|\bpour\b)\s*(the\s+)?[\w-]+\s*",
+        r"\b(photo|image|illustration)\s*(credits?)?\s*:\s*(getty images|shutterstock|afp|reuters"
+        r"|ap photo|bloomberg)[^.]{0,40}?(?=\s+[A-Z])",
     )
 ]
 _ABBREVIATIONS = frozenset(
@@ -139,6 +150,13 @@ _AMOUNT = re.compile(
     r"|billion|bn|m\$|md)\b",
     re.IGNORECASE,
 )
+# A caption glued to the next sentence ("... Image Credits: BMW The company said..."): the
+# sentence holding it cannot be cleaned reliably, so it is left out of summaries.
+_CREDIT = re.compile(
+    r"\b(image|photo)\s+credits?\s*:|\bcr[ée]dits?\s+photo\s*:|\bcredit\s*:\s"
+    r"|\(opens in a new window\)|\bgetty images\b",
+    re.IGNORECASE,
+)
 _QUOTE = re.compile(r"[“”«»\"]")
 _END_PUNCT = ".!?…»”\"')"
 
@@ -150,17 +168,22 @@ class _Sentence:
     score: float
 
 
+def _is_boilerplate_line(line: str) -> bool:
+    # Feed text often arrives as one long line: only a short line can be boilerplate as a whole.
+    return len(line) <= MAX_BOILERPLATE_LINE and any(p.match(line) for p in _BOILERPLATE_LINES)
+
+
 def clean_text(text: str) -> str:
     """Remove feed boilerplate (read more, bylines, share buttons, credits...) from plain text."""
     lines: list[str] = []
     for raw in text.replace("\r", "\n").split("\n"):
         line = _SPACES.sub(" ", raw).strip()
-        if not line or any(p.match(line) for p in _BOILERPLATE_LINES):
+        if not line or _is_boilerplate_line(line):
             continue
         for pattern in _BOILERPLATE_INLINE:
             line = pattern.sub(" ", line)
         line = _SPACES.sub(" ", line).strip(" |•·-–—")
-        if line and not any(p.match(line) for p in _BOILERPLATE_LINES):
+        if line and not _is_boilerplate_line(line):
             lines.append(line)
     return "\n".join(lines)
 
@@ -225,7 +248,12 @@ def _score(sentence: str, pos: int, party_names: Sequence[str], signals: Sequenc
         score -= 1.0
     if sentence.rstrip(".!?»”\"') ").endswith(("…", "...")):
         score -= 2.0  # a fragment cut by the publisher
-    return score + 1.0 / (1 + pos / 2)
+    return score + _lead_bonus(pos)
+
+
+def _lead_bonus(pos: int) -> float:
+    # News puts the essentials first.
+    return 1.0 / (1 + pos / 2)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -249,7 +277,9 @@ def summarize(
     `parties` are canonical names (their aliases count too); `signals` are detector phrases.
     Falls back to the title when the text has nothing usable.
     """
-    sentences = [s for s in split_sentences(clean_text(text)) if not _is_heading(s)]
+    sentences = [
+        s for s in split_sentences(clean_text(text)) if not _is_heading(s) and not _CREDIT.search(s)
+    ]
     title_terms = terms(title)
     if len(sentences) > 1 and title_terms:
         # A sentence that only repeats the headline adds nothing under it.
@@ -271,6 +301,8 @@ def summarize(
     chosen: list[_Sentence] = []
     used = 0
     for sentence in sorted(scored, key=lambda s: (-s.score, s.pos)):
+        if len(chosen) >= 2 and sentence.score <= _lead_bonus(sentence.pos):
+            break  # a third sentence must carry something, not just come early
         extra = len(sentence.text) + (1 if chosen else 0)
         if used + extra <= max_chars:
             chosen.append(sentence)
