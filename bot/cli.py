@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands",
     "bot.detect.commands",
+    "bot.doctor",
 )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.errors import ConfigError, DisputewatchError
 from bot.logging_setup import configure_logging
 from bot.output import emit_json
-from bot.settings import Settings, _token, load_settings, redact_url
+from bot.settings import Settings, load_settings, redact_url, token_shape_problem
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -124,9 +124,7 @@ def check_token(raw: str) -> Check:
             "absent: run will print alerts to the console and serve the web page only",
             "set DISCORD_TOKEN to the token from the Bot page of your Discord application",
         )
-    try:
-        _token("DISCORD_TOKEN", raw)
-    except ConfigError:
+    if token_shape_problem(raw.strip()):
         return Check(
             "discord token",
             "fail",
@@ -139,8 +137,7 @@ def check_token(raw: str) -> Check:
 async def check_database(settings: Settings) -> Check:
     """Check the database answers and its migrations are at the newest revision."""
     url = settings.database_url
-    # redact_url drops the empty host of sqlite:/// URLs; they never hold a password anyway.
-    shown = url if settings.is_sqlite else redact_url(url)
+    shown = redact_url(url)
     if settings.is_sqlite and _sqlite_file_missing(url):
         return Check(
             "database",

@@ -55,12 +55,12 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "<invalid url>"
-    netloc = parts.netloc
-    if parts.password is not None:
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        netloc = f"{user}:***@{host}{port}"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:***@{host}{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
@@ -144,13 +144,21 @@ def _ws_url(name: str, raw: str) -> str:
     return value
 
 
-def _token(name: str, raw: str) -> Secret:
-    value = raw.strip()
-    if value and (len(value) < 50 or " " in value or value.count(".") != 2):
-        raise ConfigError(
-            f"{name}: does not look like a bot token (three dot-separated parts, "
+def token_shape_problem(value: str) -> str | None:
+    """Say what is wrong with the shape of a bot token (never echoing it), or None."""
+    if len(value) < 50 or any(c.isspace() for c in value) or value.count(".") != 2:
+        return (
+            "does not look like a bot token (three dot-separated parts, "
             "from the Bot page of your Discord application)"
         )
+    return None
+
+
+def _token(name: str, raw: str) -> Secret:
+    value = raw.strip()
+    problem = token_shape_problem(value) if value else None
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
     return Secret(value)
 
 

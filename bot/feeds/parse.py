@@ -328,7 +328,13 @@ def parse_feed(
     # application/xml lets the XML prolog declare the charset when the server said nothing.
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
     # A stream, never bytes or str: feedparser opens a bytes/str that names a local file.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    # Sanitising and URI rewriting inside HTML are skipped: every HTML field becomes plain text.
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     exc = parsed.get("bozo_exception")
     problem = None
     if parsed.get("bozo") and not isinstance(exc, _BENIGN):

@@ -138,6 +138,7 @@ class Poller:
         self.last_round_at: datetime | None = None
         self.last_error: str | None = None
         self._running = False
+        self._quiet: list[repo.QuietPoll] = []
 
     @property
     def alive(self) -> bool:
@@ -150,7 +151,11 @@ class Poller:
         round_start = self.clock()
         while True:
             now = self.clock()
-            async with self.database.sessions() as session, session.begin():
+            async with (
+                self.database.writing(),
+                self.database.sessions() as session,
+                session.begin(),
+            ):
                 claimed = await repo.claim_due_feeds(
                     session,
                     owner=self.owner,
@@ -162,7 +167,15 @@ class Poller:
                 )
             if not claimed:
                 break
+            self._quiet = []
             results = await asyncio.gather(*(self._poll_one(f) for f in claimed))
+            if self._quiet:
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    await repo.record_quiet_polls(session, self._quiet, now=self.clock())
             report.results.extend(results)
         self.last_round_at = self.clock()
         return report
@@ -173,10 +186,19 @@ class Poller:
             feed = await repo.get_feed_state(session, feed_id)
         if feed is None:
             raise FeedError(f"feed {feed_id} no longer exists", kind="gone")
+        self._quiet = []
         try:
-            return await self._store(feed, fetched)
+            result = await self._store(feed, fetched)
         except ParseError as exc:
             return await self._fail(feed, str(exc), "parse", None)
+        if self._quiet:
+            async with (
+                self.database.writing(),
+                self.database.sessions() as session,
+                session.begin(),
+            ):
+                await repo.record_quiet_polls(session, self._quiet, now=self.clock())
+        return result
 
     async def _poll_one(self, feed: repo.FeedState) -> FeedPollResult:
         started = asyncio.get_running_loop().time()
@@ -227,7 +249,11 @@ class Poller:
             items = parsed.items
             if lang and not feed.lang:
                 items = tuple(i if i.lang else replace(i, lang=lang) for i in items)
-            async with self.database.sessions() as session, session.begin():
+            async with (
+                self.database.writing(),
+                self.database.sessions() as session,
+                session.begin(),
+            ):
                 new, updated = await repo.store_items(
                     session, feed.id, feed_title, items, now=now, baseline=not feed.baseline_done
                 )
@@ -258,20 +284,19 @@ class Poller:
             metrics.record_entries("new", len(new))
             metrics.record_entries("updated", len(updated))
             return result
+        # Nothing changed: the bookkeeping is batched with the other quiet feeds of the round.
         interval = self._interval(feed, False)
-        async with self.database.sessions() as session, session.begin():
-            await repo.record_success(
-                session,
-                feed.id,
-                now=now,
+        self._quiet.append(
+            repo.QuietPoll(
+                feed_id=feed.id,
                 next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
                 interval_s=interval,
                 etag=fetched.etag or feed.etag,
                 last_modified=fetched.last_modified or feed.last_modified,
                 body_hash=fetched.body_hash or feed.body_hash,
-                had_new=False,
                 new_url=fetched.permanent_redirect,
             )
+        )
         return result
 
     def _interval(self, feed: repo.FeedState, changed: bool) -> int:
@@ -303,7 +328,7 @@ class Poller:
                 f"disabled after {error_count} failed polls in a row; last error: {error}. "
                 "Fix the address or re-add the feed to enable it again."
             )
-        async with self.database.sessions() as session, session.begin():
+        async with self.database.writing(), self.database.sessions() as session, session.begin():
             await repo.record_failure(
                 session,
                 feed.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.errors import StorageError
 from bot.settings import redact_url
@@ -43,6 +50,19 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self._write_lock: asyncio.Lock | None = None
+
+    def writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Serialise this process's write transactions on SQLite (PostgreSQL needs nothing).
+
+        SQLite has one writer; without this, concurrent tasks wait in its busy handler, which
+        sleeps in steps and wastes most of the time.
+        """
+        if not self.is_sqlite:
+            return contextlib.nullcontext()
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        return self._write_lock
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,7 +75,9 @@ class Database:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_upgrade)
         except SQLAlchemyError as exc:
-            raise StorageError(f"database migration failed on {redact_url(self.url)}: {exc}") from exc
+            raise StorageError(
+                f"database migration failed on {redact_url(self.url)}: {exc}"
+            ) from exc
 
     async def current_revision(self) -> tuple[str | None, str]:
         """Return (revision in the database, newest revision shipped)."""

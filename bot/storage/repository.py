@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -318,6 +318,52 @@ async def record_success(
     await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
 
 
+@dataclass(frozen=True, slots=True)
+class QuietPoll:
+    """A successful poll that found nothing new (304 or an unchanged body)."""
+
+    feed_id: int
+    next_poll_at: datetime
+    interval_s: int
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    new_url: str | None = None
+
+
+async def record_quiet_polls(
+    session: AsyncSession, polls: Sequence[QuietPoll], *, now: datetime
+) -> None:
+    """Store many polls that found nothing new in one statement; release their leases."""
+    rows = [
+        {
+            "id": p.feed_id,
+            "last_polled_at": now,
+            "last_success_at": now,
+            "next_poll_at": p.next_poll_at,
+            "interval_s": p.interval_s,
+            "etag": p.etag,
+            "last_modified": p.last_modified,
+            "body_hash": p.body_hash,
+            "error_count": 0,
+            "last_error": None,
+            "last_error_kind": None,
+            "baseline_done": True,
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        for p in polls
+    ]
+    await session.execute(update(FeedRow), rows)
+    for p in polls:
+        if p.new_url:
+            taken = await session.scalar(select(FeedRow.id).where(FeedRow.url == p.new_url))
+            if taken is None:
+                await session.execute(
+                    update(FeedRow).where(FeedRow.id == p.feed_id).values(url=p.new_url)
+                )
+
+
 async def record_failure(
     session: AsyncSession,
     feed_id: int,
@@ -371,29 +417,13 @@ async def store_items(
         for guid, entry_id, content_hash, first_seen in rows.all():
             known[guid] = (entry_id, content_hash, first_seen)
 
-    fresh: list[tuple[EntryRow, FeedItem]] = []
+    fresh: list[FeedItem] = []
     updated: list[StoredEntry] = []
     for item in items:
         digest = item.content_hash
         seen = known.get(item.guid)
         if seen is None:
-            row = EntryRow(
-                feed_id=feed_id,
-                guid=item.guid,
-                link=item.link,
-                title=item.title,
-                summary=item.summary,
-                content=item.content,
-                author=item.author,
-                tags=list(item.tags),
-                lang=item.lang,
-                published_at=item.published or now,
-                published_in_feed=item.published_in_feed,
-                first_seen_at=now,
-                content_hash=digest,
-                is_baseline=baseline,
-            )
-            fresh.append((row, item))
+            fresh.append(item)
             known[item.guid] = (-1, digest, now)
         elif seen[1] != digest and seen[0] > 0:
             await session.execute(
@@ -411,9 +441,34 @@ async def store_items(
                 )
             )
             updated.append(StoredEntry(seen[0], feed_id, feed_title, item, seen[2], True))
-    session.add_all([row for row, _ in fresh])
-    await session.flush()
-    new = [StoredEntry(row.id, feed_id, feed_title, item, now, False) for row, item in fresh]
+    new: list[StoredEntry] = []
+    if fresh:
+        values = [
+            {
+                "feed_id": feed_id,
+                "guid": item.guid,
+                "link": item.link,
+                "title": item.title,
+                "summary": item.summary,
+                "content": item.content,
+                "author": item.author,
+                "tags": list(item.tags),
+                "lang": item.lang,
+                "published_at": item.published or now,
+                "published_in_feed": item.published_in_feed,
+                "first_seen_at": now,
+                "content_hash": item.content_hash,
+                "is_baseline": baseline,
+            }
+            for item in fresh
+        ]
+        ids = await session.scalars(
+            insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), values
+        )
+        new = [
+            StoredEntry(entry_id, feed_id, feed_title, item, now, False)
+            for entry_id, item in zip(ids, fresh, strict=True)
+        ]
     return new, updated
 
 
