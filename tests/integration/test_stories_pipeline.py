@@ -206,3 +206,39 @@ async def test_real_classifier_groups_the_event(database: Database) -> None:
     assert len(changes) == 1
     assert len(changes[0].story.sources) == 3
     assert "Microsoft" in changes[0].story.parties
+
+
+class FakeArticles:
+    """An ArticleSource that serves one long article and counts calls."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    async def fetch_text(self, url: str) -> str | None:
+        self.urls.append(url)
+        return (
+            "Microsoft said on Thursday that its advertising platform will stop supporting "
+            "Twitter on April 25, 2023. Twitter now asks businesses for up to $42,000 a month "
+            "for API access, which several tools refused to pay. The weather was fine."
+        )
+
+
+async def test_teasers_are_summarised_from_the_article_page(database: Database) -> None:
+    teaser = Report(**{**EVENT[0].__dict__, "summary": "Microsoft drops Twitter. Read more"})
+    articles = FakeArticles()
+    pipeline = StoryPipeline(classifier=ScriptedClassifier([teaser]), article_source=articles)
+    story = (await run(database, pipeline, [teaser]))[0].story
+    assert articles.urls and articles.urls[0].endswith("/a1")
+    assert "April 25, 2023" in story.summary and "$42,000" in story.summary
+    assert "weather" not in story.summary
+
+
+async def test_without_an_article_the_feed_text_is_used(database: Database) -> None:
+    class Nothing:
+        async def fetch_text(self, url: str) -> str | None:
+            return None
+
+    teaser = Report(**{**EVENT[1].__dict__})
+    pipeline = StoryPipeline(classifier=ScriptedClassifier([teaser]), article_source=Nothing())
+    story = (await run(database, pipeline, [teaser]))[0].story
+    assert story.summary.startswith("Starting April 25")
