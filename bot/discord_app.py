@@ -185,7 +185,9 @@ class DisputeBot(commands.Bot):
         for module in self.cog_modules:
             await self.load_extension(module)
         if self.manage_app:
-            self.app.attach_discord(self.channel_transport, self.notify_forbidden)
+            # The app is built before the bot; its outbox gets the bot's transport here.
+            self.app.outbox.transports["channel"] = self.channel_transport
+            self.app.outbox.on_forbidden = self.notify_forbidden
             await self.app.start()
             self._app_started = True
         log.info("loaded %d cogs; commands are synced only by `python -m bot sync`", len(self.cogs))
