@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 
+from bot.alerts.notices import enqueue_notice
 from bot.alerts.render import AlertMessage
 from bot.alerts.transports import (
     Forbidden,
@@ -41,7 +42,7 @@ from bot.alerts.transports import (
 from bot.storage import guilds_repo, outbox_repo
 from bot.storage.db import Database
 from bot.storage.outbox_repo import OutboxItem
-from bot.storage.schema import OutboxRow
+from bot.storage.schema import KeyValueRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,14 @@ class OutboxWorker:
                 dispute_id,
                 exc,
             )
+            if isinstance(exc, Forbidden) and item.guild_id is not None:
+                await self._tell_once(
+                    item.guild_id,
+                    f"no-threads:{item.destination}",
+                    "I may not create threads in the alert channel (Create Public Threads and "
+                    "Send Messages in Threads), so follow-ups of a dispute are posted in the "
+                    "channel instead of the dispute's thread.",
+                )
             return None
         async with self.database.sessions.begin() as session:
             await outbox_repo.save_thread(
@@ -308,6 +317,15 @@ class OutboxWorker:
             )
             await outbox_repo.set_thread(session, item.id, thread_id)
         return thread_id
+
+    async def _tell_once(self, guild_id: int, key: str, text: str) -> None:
+        """Queue a notice for a server's alert channel unless it was already told."""
+        now = self._clock()
+        async with self.database.sessions.begin() as session:
+            if await session.get(KeyValueRow, key) is not None:
+                return
+            session.add(KeyValueRow(key=key, value=now.isoformat(), updated_at=now))
+            await enqueue_notice(session, guild_id, text, now)
 
     async def _thread_gone(self, item: OutboxItem, thread_id: int, reason: str) -> str:
         dispute_id = item.payload.get("dispute_id")

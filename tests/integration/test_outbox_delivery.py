@@ -427,3 +427,29 @@ async def test_stop_waits_for_in_flight_delivery(
     [row] = await rows(database)
     assert row.status == "sent"
     await asyncio.wait_for(runner, 1)
+
+
+async def test_missing_thread_permission_posts_in_channel_and_tells_once(
+    database: Database, fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    await GuildSettingsService(database, SETTINGS).set_channel(GUILD, CHANNEL)
+    router = OutboxRouter(SETTINGS, console=False, webhook=False)
+    clock = Clock()
+    worker = make_worker(database, {"channel": BotRestTransport(TOKEN, http, fake.base_url)}, clock)
+    await route(database, router, await seed_story(database, 1, dispute_id=45))
+    await worker.deliver_due(clock())
+    fake.fail_next("POST", r"/threads$", 403, times=2)
+    for story_id in (2, 3):
+        await route(database, router, await seed_story(database, story_id, dispute_id=45))
+        await worker.deliver_due(clock())
+    await worker.deliver_due(clock())  # the notice
+    kinds = [(r.kind, r.status) for r in await rows(database)]
+    assert kinds == [("story", "sent"), ("story", "sent"), ("notice", "sent"), ("story", "sent")]
+    texts = [str(m["embeds"]) for m in fake.messages(CHANNEL)]
+    assert len(texts) == 4
+    assert sum("Create Public Threads" in t for t in texts) == 1
+    assert (await service_of(database).get(GUILD)).held_reason is None
+
+
+def service_of(database: Database) -> GuildSettingsService:
+    return GuildSettingsService(database, SETTINGS)
