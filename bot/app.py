@@ -5,18 +5,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot import __version__
+import aiohttp
+
+from bot import __version__, metrics
+from bot.alerts.backfill import enqueue_backfill
+from bot.alerts.notices import notify_feed_disabled
+from bot.alerts.outbox import OutboxWorker
+from bot.alerts.render import render_console
+from bot.alerts.route import OutboxRouter
+from bot.alerts.settings_service import GuildSettingsService
+from bot.alerts.transports import ConsoleTransport, Transport, WebhookTransport
+from bot.detect import classify
+from bot.errors import StorageError, UserError
 from bot.feeds.fetch import FetchConfig, Fetcher
 from bot.feeds.poller import Poller, PollSettings, utcnow
 from bot.feeds.service import FeedService
 from bot.settings import Settings
 from bot.storage import repository as repo
 from bot.storage.db import Database
+from bot.stories.article import FetcherArticleSource
+from bot.stories.pipeline import StoryConfig, StoryPipeline
+from bot.stories.service import StoryService
+from bot.types import Detection, FeedItem
+from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +53,48 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
-class App:
-    """Every long-lived service of one process, wired together."""
+def classify_and_count(item: FeedItem) -> Detection:
+    """Classify an item and count the verdict for /metrics."""
+    detection = classify(item)
+    metrics.record_detection(detection.labels)
+    return detection
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+
+class App:
+    """Every long-lived service of one process, wired together.
+
+    ``console`` decides whether alerts are printed (the default when there is no Discord
+    token); the Discord bot, when there is one, adds its channel transport before ``start``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        console: bool | None = None,
+        console_writer: Callable[[str], object] | None = None,
+        web: bool = True,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.console = (not settings.discord_token) if console is None else console
         self.database = Database(settings.database_url)
         self.fetcher = Fetcher(fetch_config(settings))
+        self.stories = StoryService(self.database, clock=clock)
+        self.guilds = GuildSettingsService(self.database, settings)
+        self.router = OutboxRouter(
+            settings, console=self.console, webhook=bool(settings.alert_webhook_url)
+        )
+        self.pipeline = StoryPipeline(
+            StoryConfig(
+                story_window_hours=settings.story_window_hours,
+                dispute_window_days=settings.dispute_window_days,
+            ),
+            classifier=classify_and_count,
+            on_story=[self.router.on_story],
+            article_source=FetcherArticleSource(self.fetcher) if settings.fetch_articles else None,
+        )
         self.poller = Poller(
             self.database,
             self.fetcher,
@@ -53,6 +104,8 @@ class App:
                 interval_max=settings.poll_interval_max,
                 disable_after=settings.feed_disable_after,
             ),
+            pipeline=self.pipeline,
+            on_feed_disabled=self._feed_disabled,
             clock=clock,
         )
         self.feeds = FeedService(
@@ -62,9 +115,32 @@ class App:
             default_interval=settings.poll_interval_default,
             clock=clock,
         )
+        transports: dict[str, Transport] = {}
+        if self.console:
+            writer = console_writer or _print_console
+            transports["console"] = ConsoleTransport(writer)
+        self.outbox = OutboxWorker(
+            self.database, transports, clock=clock, owner_id=self.poller.owner
+        )
+        self.web = WebServer(
+            settings.web_host,
+            settings.web_port if web else 0,
+            stories=self.stories,
+            feeds=self.feeds,
+            health=self.health,
+            refresh_metrics=metrics.make_refresher(self.outbox.pending_stats, self.feeds.list),
+            clock=clock,
+        )
         self.started_at = time.monotonic()
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._http: aiohttp.ClientSession | None = None
+
+    async def _feed_disabled(
+        self, session: Any, feed_id: int, title: str, reason: str, now: datetime
+    ) -> None:
+        await notify_feed_disabled(session, feed_id, title, reason, now)
+        self.outbox.wake()
 
     async def open(self) -> None:
         """Migrate the database and load the starter feeds when it is empty."""
@@ -73,28 +149,71 @@ class App:
             await self.feeds.ensure_starter_feeds()
 
     async def start(self) -> None:
-        """Open, then run the poller in the background."""
+        """Open, then run the poller, the alert worker and the web server."""
         await self.open()
+        if self.settings.alert_webhook_url:
+            self._http = aiohttp.ClientSession()
+            base = self.settings.discord_api_base or "https://discord.com/api/v10"
+            self.outbox.transports["webhook"] = WebhookTransport(
+                self.settings.alert_webhook_url, self._http, base
+            )
         self._stop.clear()
-        self._tasks.append(asyncio.create_task(self.poller.run(self._stop), name="poller"))
+        self._tasks["poller"] = asyncio.create_task(self._poll_loop(), name="poller")
+        self._tasks["alerts"] = asyncio.create_task(self.outbox.run(self._stop), name="alerts")
+        await self.web.start()
+        if self.web.enabled:
+            log.info("web page at %s", self.web.url)
+
+    async def _poll_loop(self) -> None:
+        await self.poller.run(self._stop, on_round=self._after_round)
+
+    async def _after_round(self) -> None:
+        self.outbox.wake()
 
     async def stop(self) -> None:
-        """Stop background work, wait for it (bounded), and close every resource."""
+        """Stop polling, finish in-flight deliveries, stop the web server, close resources."""
         self._stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.outbox.stop(), timeout=STOP_TIMEOUT)
         if self._tasks:
-            _done, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+            _, pending = await asyncio.wait(self._tasks.values(), timeout=STOP_TIMEOUT)
             for task in pending:
                 task.cancel()
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             self._tasks.clear()
+        await self.web.stop()
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session and the database."""
+        """Close the HTTP sessions and the database."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         await self.fetcher.close()
         await self.database.dispose()
+
+    def _task_state(self, name: str) -> dict[str, Any]:
+        task = self._tasks.get(name)
+        if task is None:
+            return {"ok": False, "detail": "not started"}
+        if task.done():
+            exc = None if task.cancelled() else task.exception()
+            return {"ok": False, "detail": f"stopped: {exc!r}" if exc else "stopped"}
+        return {"ok": True, "detail": "running"}
+
+    async def health(self) -> dict[str, dict[str, Any]]:
+        """Say which parts work: the database, the poller and the alert worker."""
+        try:
+            await self.database.ping()
+            database: dict[str, Any] = {"ok": True, "detail": "answers"}
+        except StorageError as exc:
+            database = {"ok": False, "detail": str(exc)}
+        poller = self._task_state("poller")
+        if poller["ok"] and self.poller.last_error:
+            poller = {"ok": True, "detail": f"running; last round failed: {self.poller.last_error}"}
+        return {"database": database, "poller": poller, "alerts": self._task_state("alerts")}
 
     async def about(self) -> dict[str, Any]:
         """Return version, feeds, last poll, counts and uptime."""
@@ -102,11 +221,38 @@ class App:
             feeds = await repo.count_feeds(session)
             last_poll = await repo.last_poll_time(session)
             entries = await repo.count_entries(session)
+        counts = await self.stories.counts()
         return {
             "version": __version__,
             "feeds_active": feeds.get("active", 0),
             "feeds_disabled": feeds.get("disabled", 0),
-            "last_poll": last_poll.isoformat() if last_poll else None,
+            "last_poll": last_poll.isoformat().replace("+00:00", "Z") if last_poll else None,
             "entries": entries,
+            "stories": counts.get("stories", 0),
+            "disputes": counts.get("disputes", 0),
             "uptime_s": round(time.monotonic() - self.started_at),
         }
+
+    async def backfill(self, feed_id: int, guild_id: int, days: int) -> int:
+        """Post a feed's dispute stories of the last ``days`` days to a server once."""
+        if not 1 <= days <= 30:
+            raise UserError("backfill_days must be between 1 and 30")
+        settings = await self.guilds.get(guild_id)
+        if settings.alert_channel_id is None:
+            raise UserError("pick an alert channel first with /alerts channel")
+        story_ids = await self.feeds.story_ids_since(feed_id, days)
+        stories = [s for s in [await self.stories.story(i) for i in story_ids] if s is not None]
+        since = self.clock() - timedelta(days=days)
+        stories = [s for s in stories if s.last_seen >= since]
+        async with self.database.writing(), self.database.sessions() as session, session.begin():
+            queued = await enqueue_backfill(session, settings, stories, self.clock())
+        self.outbox.wake()
+        return queued
+
+
+def _print_console(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+__all__ = ["App", "classify_and_count", "fetch_config", "render_console"]

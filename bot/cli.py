@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands",
     "bot.detect.commands",
     "bot.doctor",
+    "bot.stories.commands",
+    "bot.discord_commands",
 )
 
 

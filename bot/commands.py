@@ -73,6 +73,11 @@ def register(sub: SubParsers) -> None:
     exp.add_argument("-o", "--output", type=Path, help="write to this file instead")
     exp.set_defaults(handler=_feeds_export)
 
+    run = sub.add_parser(
+        "run", help="run the bot (console alerts and the web page when there is no token)"
+    )
+    run.set_defaults(handler=_run)
+
     scan = sub.add_parser("scan", help="poll every due feed once and print what is new")
     scan.add_argument("--all", action="store_true", help="poll every feed, due or not")
     scan.add_argument("--json", action="store_true", help="JSON lines: entries, then stories")
@@ -99,6 +104,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     revision = asyncio.run(run())
     sys.stderr.write(f"database is at revision {revision}\n")
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    settings = settings_for(args)
+    return asyncio.run(run(settings))
 
 
 def _feeds_add(args: argparse.Namespace) -> int:

@@ -211,6 +211,7 @@ class Poller:
             )
         except FeedError as exc:
             metrics.record_fetch_error(exc.kind)
+            metrics.record_poll("error", asyncio.get_running_loop().time() - started)
             return await self._fail(feed, str(exc), exc.kind, exc.retry_after)
         except Exception as exc:  # a bug must not stop the other feeds
             log.exception("unexpected error fetching feed %d", feed.id)
@@ -354,14 +355,22 @@ class Poller:
             error_kind=kind,
         )
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll due feeds until ``stop`` is set; errors are logged and the loop goes on."""
+    async def run(
+        self, stop: asyncio.Event, on_round: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Poll due feeds until ``stop`` is set; errors are logged and the loop goes on.
+
+        ``on_round`` runs after each round that polled something (the app wakes the alert
+        worker with it).
+        """
         self._running = True
         try:
             while not stop.is_set():
                 try:
                     report = await self.poll_due()
                     self.last_error = None
+                    if report.results and on_round is not None:
+                        await on_round()
                     if report.results:
                         log.info(
                             "polled %d feeds: %d new entries, %d failed",
