@@ -75,7 +75,7 @@ async def test_end_to_end(tmp_path: Path) -> None:
                 alert_min_score=0.0,
             )
             apply_endpoints(settings)
-            app = App(settings)
+            app = App(settings, web=False)
             bot = DisputeBot(app, guild_ready_timeout=0.2)
             runner = asyncio.create_task(bot.start(TOKEN, reconnect=False))
             await asyncio.wait_for(bot.wait_until_ready(), 10)
