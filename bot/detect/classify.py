@@ -12,7 +12,7 @@ from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazet
 from bot.detect.facts import extract_facts
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
-from bot.types import LABELS, Detection, FeedItem, Label, Signal
+from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 TITLE_WEIGHT = 1.0
 SUMMARY_WEIGHT = 0.6
 CONTENT_WEIGHT = 0.35
-CONTENT_CHARS = 3000
-SUMMARY_CHARS = 1200
+CONTENT_CHARS = 1500
+SUMMARY_CHARS = 400
 # A label holds when the summed weight of its signals reaches this.
 THRESHOLD = 1.0
 # Legal signals with no tech party or tech context (a court ruling on anything) are damped.
@@ -38,6 +38,8 @@ _BODY_MIN = 0.5
 _NOT_NAMES = frozenset(
     {"silicon valley", "wall street", "hollywood", "section", "internet", "web", "new york"}
 )
+_LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
+_CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
     "ceo",
@@ -141,7 +143,7 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
         folded=folded,
         starts=[s for s, _, _ in toks],
         ends=[e for _, e, _ in toks],
-        mentions=gaz.find(text, folded),
+        mentions=gaz.find(text, folded, toks),
         weight=weight,
         sentence_case=_is_sentence_case(text, toks),
     )
@@ -149,10 +151,11 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
 
 def _is_sentence_case(text: str, toks: list[tuple[int, int, str]]) -> bool:
     """Say whether most words are lower case (not a Title Case Headline)."""
-    words = [t for _, _, t in toks[1:] if t[0].isalpha() and len(t) > 3]
+    del toks
+    words = _LONG_WORD.findall(text, 1)
     if len(words) < 3:
         return False
-    return sum(1 for w in words if w[0].isupper()) / len(words) < 0.5
+    return len(_CAP_LONG_WORD.findall(text, 1)) / len(words) < 0.5
 
 
 def _before_offset(seg: _Segment, pos: int, n_tokens: int) -> int:
@@ -287,9 +290,9 @@ def _scan(
 ) -> list[tuple[int, int]]:
     """Record the rules that fire in one segment; return the spans that fired."""
     spans: list[tuple[int, int]] = []
-    if not lex.trigger.search(seg.folded):
-        return spans
     for rule in lex.rules:
+        if rule.quick.search(seg.folded) is None:
+            continue
         for m in rule.pattern.finditer(seg.folded):
             if not _fires(rule, lex, seg, gaz, m):
                 continue
@@ -370,8 +373,13 @@ def classify_text(
     content: str = "",
     lang: str | None = None,
     published: datetime | None = None,
+    with_facts: bool | None = None,
 ) -> Detection:
-    """Classify a story given as plain text fields."""
+    """Classify a story given as plain text fields.
+
+    Facts are extracted when a label holds (with_facts=None), always (True) or never (False):
+    they only matter for dispute stories and cost a third of the time.
+    """
     gaz = gazetteer()
     if lang:
         lang = lang.strip().lower()[:2]
@@ -427,8 +435,10 @@ def classify_text(
     signals = tuple(
         sorted((sig for sig, _ in best.values()), key=lambda s: (-s.weight, s.label, s.phrase))
     )
-    text = "\n".join(part for part in (title, summary, content) if part)
-    facts = extract_facts(text, lang, year=published.year if published else None)
+    facts = Facts()
+    if with_facts or (with_facts is None and labels):
+        text = "\n".join(part for part in (title, summary, content) if part)
+        facts = extract_facts(text, lang, year=published.year if published else None)
     return Detection(
         labels=labels,
         score=max(confidence.values()),
@@ -440,12 +450,13 @@ def classify_text(
     )
 
 
-def classify(item: FeedItem) -> Detection:
-    """Classify one feed item."""
+def classify(item: FeedItem, *, with_facts: bool | None = None) -> Detection:
+    """Classify one feed item (facts as in classify_text)."""
     return classify_text(
         item.title,
         item.summary,
         item.content,
         lang=item.lang,
         published=item.published,
+        with_facts=with_facts,
     )

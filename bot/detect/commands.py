@@ -125,6 +125,7 @@ def _classify_line(text: str) -> dict[str, Any] | str:
         fields["content"],
         lang=fields["lang"] or None,
         published=published,
+        with_facts=True,
     )
     return detection_to_json(item_id, det)
 
@@ -181,6 +182,12 @@ def _print_table(report: Report, name: str) -> None:
         print(
             f"party recall on true positives, {lang}: {_pct(pc.recall)} ({pc.matched}/{pc.total});"
             f" baseline (verbatim names) {base}"
+        )
+    for lang in sorted(report.named_parties, key=lambda k: (k != "all", k)):
+        nc = report.named_parties[lang]
+        print(
+            f"party recall on true positives, parties named in title/summary, {lang}: "
+            f"{_pct(nc.recall)} ({nc.matched}/{nc.total})"
         )
 
 

@@ -155,11 +155,17 @@ class Gazetteer:
         key = " ".join(t for _, _, t in tokenize(fold(name.strip())))
         return self._lookup.get(key)
 
-    def find(self, text: str, folded: str | None = None) -> list[Mention]:
+    def find(
+        self,
+        text: str,
+        folded: str | None = None,
+        toks: list[tuple[int, int, str]] | None = None,
+    ) -> list[Mention]:
         """Find every party mention in text, longest alias first."""
         if folded is None:
             folded = fold(text)
-        toks = tokenize(text)
+        if toks is None:
+            toks = tokenize(text)
         if not toks:
             return []
         ftoks = [folded[s:e] for s, e, _ in toks]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.detect.baseline import baseline_labels
 from bot.detect.classify import classify_text
-from bot.detect.entities import gazetteer
+from bot.detect.entities import fold, gazetteer
 from bot.types import LABELS, Detection, Label
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class Report:
     base: dict[tuple[str, Label], Counts] = field(default_factory=dict)
     parties: dict[str, PartyCounts] = field(default_factory=dict)
     base_parties: dict[str, PartyCounts] = field(default_factory=dict)
+    named_parties: dict[str, PartyCounts] = field(default_factory=dict)
     errors: list[ErrorCase] = field(default_factory=list)
     missed_parties: list[tuple[LabelledItem, tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=list
@@ -159,6 +161,17 @@ def party_found(gold: str, predicted: Iterable[str]) -> bool:
     return False
 
 
+def party_named(gold: str, text: str) -> bool:
+    """Say whether a gold party, or one of its aliases, is written in the text."""
+    gaz = gazetteer()
+    canon = gaz.canonical(gold)
+    names = [gold]
+    if canon is not None:
+        names.extend(gaz.entities[canon].aliases)
+    folded = f" {fold(text)} "
+    return any(re.search(rf"(?<!\w){re.escape(fold(n))}(?!\w)", folded) for n in names)
+
+
 def _count(counts: Counts, gold: str, predicted: bool) -> str | None:
     if gold == "borderline":
         return None
@@ -201,6 +214,11 @@ def evaluate(items: Iterable[LabelledItem]) -> Report:
                 found = [p for p in item.parties if party_found(p, det.parties)]
                 pc.matched += len(found)
                 pc.total += len(item.parties)
+                text = f"{item.title}\n{item.summary}"
+                named = [p for p in item.parties if party_named(p, text)]
+                nc = report.named_parties.setdefault(lang, PartyCounts())
+                nc.matched += sum(1 for p in named if p in found)
+                nc.total += len(named)
                 if lang == "all" and len(found) < len(item.parties):
                     report.missed_parties.append((item, item.parties, det.parties))
             if tp_base and item.parties:
@@ -239,3 +257,12 @@ def figures(report: Report) -> Iterator[dict[str, object]]:
                 "total": pc.total,
                 "recall": round(pc.recall, 4),
             }
+    for lang, nc in sorted(report.named_parties.items()):
+        yield {
+            "system": "detector",
+            "metric": "party_recall_named",
+            "lang": lang,
+            "matched": nc.matched,
+            "total": nc.total,
+            "recall": round(nc.recall, 4),
+        }

@@ -66,6 +66,8 @@ _PERIOD_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PERIODS)
 _PERIOD_WINDOW = 90
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 
+_DIGIT = re.compile(r"\d")
+_QUOTE_CHAR = re.compile(r"[“«\"„]")
 _QUOTE_RE = re.compile(
     r"“(?P<a>[^”\n]{3,600})”|«\s?(?P<b>[^»\n]{3,600}?)\s?»|\"(?P<c>[^\"\n]{3,600})\"|„(?P<d>[^“”\n]{3,600})[“”]"
 )
@@ -276,7 +278,7 @@ def _clean_name(raw: str) -> str | None:
 def _extract_quotes(text: str) -> list[Quote]:
     out: list[Quote] = []
     for m in _QUOTE_RE.finditer(text):
-        body = next(g for g in m.groups() if g is not None).strip()
+        body = next(g for g in m.groups() if g is not None).strip().rstrip(",")
         # Names in quotes ("Microsoft Advertising") are not quotes: want a few words.
         if len(body.split()) < 3:
             continue
@@ -287,8 +289,9 @@ def _extract_quotes(text: str) -> list[Quote]:
 def extract_facts(text: str, lang: str = "en", year: int | None = None) -> Facts:
     """Extract dates, money amounts and quotes; year fills dates written without one."""
     del lang  # The patterns cover every supported language at once.
+    has_digit = _DIGIT.search(text) is not None
     return Facts(
-        dates=tuple(_extract_dates(text, year)),
-        amounts=tuple(_extract_amounts(text)),
-        quotes=tuple(_extract_quotes(text)),
+        dates=tuple(_extract_dates(text, year)) if has_digit else (),
+        amounts=tuple(_extract_amounts(text)) if has_digit else (),
+        quotes=tuple(_extract_quotes(text)) if _QUOTE_CHAR.search(text) else (),
     )
