@@ -8,8 +8,8 @@ Three passes per tool, each in a fresh process (so peak memory is per pass):
   200   nothing changed, the server sends the full body again with no validators
 
 `reader` (https://pypi.org/project/reader/) is installed only for this benchmark
-(`pip install reader`); it is not a dependency of disputewatch. Prints one table; nothing here
-touches the network beyond 127.0.0.1.
+(`pip install reader sgmllib3k`); it is not a dependency of disputewatch. Prints one table;
+nothing here touches the network beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import sys
 import tempfile
 import threading
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,13 @@ async def _ours(args: argparse.Namespace) -> dict[str, Any]:
         stored = await repo.count_entries(session)
     await database.dispose()
     failed = len(report.failed)
-    return {"wall": wall, "cpu": cpu, "feeds": len(report.results), "stored": stored, "failed": failed}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "feeds": len(report.results),
+        "stored": stored,
+        "failed": failed,
+    }
 
 
 def _reader(args: argparse.Namespace) -> dict[str, Any]:
@@ -163,10 +169,7 @@ def worker(args: argparse.Namespace) -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    if args.worker == "ours":
-        result = asyncio.run(_ours(args))
-    else:
-        result = _reader(args)
+    result = asyncio.run(_ours(args)) if args.worker == "ours" else _reader(args)
     result["peak_mb"] = _peak_mb()
     print(json.dumps(result))
 
@@ -204,7 +207,9 @@ def main() -> None:
 
             tools.append("reader")
         except ImportError:
-            print("reader is not installed (pip install reader); comparing nothing", file=sys.stderr)
+            print(
+                "reader is not installed (pip install reader); comparing nothing", file=sys.stderr
+            )
     farm = Farm(args.feeds, args.entries)
     farm.start()
     base = f"http://127.0.0.1:{farm.port}"
@@ -218,14 +223,19 @@ def main() -> None:
                 results[tool, name] = run_pass(tool, name, base, db, args.feeds)
 
     print(f"# ingest benchmark: {args.feeds} feeds x {args.entries} entries, local farm")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print(f"{'tool':7} {'pass':4} {'feeds/s':>9} {'entries/s':>10} {'cpu s':>7} "
-          f"{'wall s':>7} {'peak MB':>8} {'stored':>7} {'failed':>6}")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"{'tool':7} {'pass':4} {'feeds/s':>9} {'entries/s':>10} {'cpu s':>7} "
+        f"{'wall s':>7} {'peak MB':>8} {'stored':>7} {'failed':>6}"
+    )
     for (tool, name), r in results.items():
         print(
             f"{tool:7} {name:4} {r['feeds'] / r['wall']:9.0f} {checked / r['wall']:10.0f} "
-            f"{r['cpu']:7.2f} {r['wall']:7.2f} {r['peak_mb']:8.0f} {r['stored']:7d} {r['failed']:6d}"
+            f"{r['cpu']:7.2f} {r['wall']:7.2f} {r['peak_mb']:8.0f} {r['stored']:7d} "
+            f"{r['failed']:6d}"
         )
     if "reader" in tools:
         print("\nratio (disputewatch / reader, feeds per second):")

@@ -5,6 +5,7 @@ This is the only core module that imports discord; the cogs under ``cogs/`` are 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Sequence
@@ -30,6 +31,7 @@ from bot.alerts.transports import (
     TransientError,
     destination_channel,
 )
+from bot.errors import ConfigError, DisputewatchError
 from bot.settings import Settings
 from cogs.common import NO_MENTIONS, user_message
 
@@ -356,3 +358,78 @@ async def _mapped(call: Awaitable[T], what: NotFoundWhat) -> T:
         raise Rejected(f"HTTP {exc.status}: {exc.text}") from exc
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+
+
+# -- syncing slash commands (python -m bot sync) ----------------------------------------------
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set: copy the token from the Bot page of your Discord application "
+    "into .env (see docs/discord.md)"
+)
+
+
+def describe_commands(commands: list[discord.app_commands.AppCommand]) -> list[str]:
+    """One line per synced command, subcommands listed."""
+    lines = []
+    for cmd in sorted(commands, key=lambda c: c.name):
+        subs = [o.name for o in cmd.options if isinstance(o, discord.app_commands.AppCommandGroup)]
+        suffix = f" ({', '.join(subs)})" if subs else ""
+        lines.append(f"  /{cmd.name}{suffix}")
+    return lines
+
+
+async def sync_for_cli(settings: Settings, *, sync_global: bool = False) -> list[str]:
+    """Sync for the command line: Discord's errors become ConfigError / DisputewatchError."""
+    try:
+        return await sync_commands(settings, sync_global=sync_global)
+    except discord.LoginFailure as exc:
+        raise ConfigError("DISCORD_TOKEN: Discord rejected this token; reset it") from exc
+    except discord.HTTPException as exc:
+        raise DisputewatchError(f"Discord refused the sync: HTTP {exc.status} {exc.text}") from exc
+
+
+async def sync_commands(settings: Settings, *, sync_global: bool = False) -> list[str]:
+    """Log in over REST only, sync the command tree, and describe what was synced."""
+    if not settings.discord_token:
+        raise ConfigError(NO_TOKEN)
+    apply_endpoints(settings)
+    from bot.app import App
+
+    app = App(settings, web=False)
+    bot = DisputeBot(app, manage_app=False)
+    try:
+        async with bot:
+            await bot.login(settings.discord_token.get())
+            if settings.dev_guild_id and not sync_global:
+                guild = discord.Object(id=settings.dev_guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                synced = await bot.tree.sync(guild=guild)
+                where = f"to server {settings.dev_guild_id} (instant)"
+            else:
+                synced = await bot.tree.sync()
+                where = "globally (may take up to an hour to appear)"
+            application_id = bot.application_id
+    finally:
+        await app.close()
+    lines = [f"synced {len(synced)} commands {where}:", *describe_commands(synced)]
+    if application_id:
+        lines.append(f"invite link: {invite_url(application_id)}")
+    return lines
+
+
+async def run_until(app: App, settings: Settings, stop: asyncio.Event) -> None:
+    """Run the bot (which starts and stops ``app``) until ``stop`` is set or it disconnects."""
+    apply_endpoints(settings)
+    bot = DisputeBot(app)
+    async with bot:
+        runner = asyncio.create_task(bot.start(settings.discord_token.get()), name="discord")
+        waiter = asyncio.create_task(stop.wait(), name="signal")
+        await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if not runner.done():
+            log.info("stopping: closing the Discord connection and finishing deliveries")
+            await bot.close()
+        waiter.cancel()
+        try:
+            await runner
+        except discord.LoginFailure as exc:
+            raise ConfigError("DISCORD_TOKEN: Discord rejected this token; reset it") from exc

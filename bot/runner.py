@@ -9,7 +9,6 @@ import signal
 import sys
 
 from bot.app import App
-from bot.errors import ConfigError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,22 +42,7 @@ async def run(settings: Settings, *, app: App | None = None) -> int:
 
 
 async def _run_discord(app: App, settings: Settings, stop: asyncio.Event) -> int:
-    import discord
+    from bot.discord_app import run_until
 
-    from bot.discord_app import DisputeBot, apply_endpoints
-
-    apply_endpoints(settings)
-    bot = DisputeBot(app)
-    async with bot:
-        runner = asyncio.create_task(bot.start(settings.discord_token.get()), name="discord")
-        waiter = asyncio.create_task(stop.wait(), name="signal")
-        await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        if not runner.done():
-            log.info("stopping: closing the Discord connection and finishing deliveries")
-            await bot.close()
-        waiter.cancel()
-        try:
-            await runner
-        except discord.LoginFailure as exc:
-            raise ConfigError("DISCORD_TOKEN: Discord rejected this token; reset it") from exc
+    await run_until(app, settings, stop)
     return 0

@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts.settings_service import GuildAlertSettings
 from bot.discord_app import missing_channel_permissions
 from bot.errors import UserError
-from bot.storage.guilds_repo import GuildAlertSettings
 from cogs.common import (
     COLOUR,
     clip,

@@ -21,8 +21,7 @@ from bot.alerts.render import AlertMessage, render_story
 from bot.alerts.settings_service import GuildSettingsService
 from bot.alerts.transports import Forbidden, NotFound, RateLimited, Rejected
 from bot.app import App
-from bot.discord_app import DisputeBot, apply_endpoints
-from bot.discord_commands import sync_commands
+from bot.discord_app import DisputeBot, apply_endpoints, sync_commands
 from bot.feeds.service import FeedService
 from bot.settings import Secret, Settings
 from bot.storage.guilds_repo import GuildAlertSettings
