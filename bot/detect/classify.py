@@ -33,13 +33,15 @@ _OBJECT_BREAK = re.compile(
     r"because|mais|apres|avant|alors|malgre|pendant|depuis|car|face)\b"
 )
 _SUMMARY_CAP = 1.2
-# Body signals weaker than this are passing mentions ("alleged", "arrests") and do not count.
-_BODY_MIN = 0.5
+# Body rules weaker than this are passing mentions ("alleged", "arrests") and do not count.
+_BODY_MIN = 0.85
 _NOT_NAMES = frozenset(
     {"silicon valley", "wall street", "hollywood", "section", "internet", "web", "new york"}
 )
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
+_FIRST_WORD = re.compile(r"\W*(\w[\w&.-]*)")
+_LOCATIVE = re.compile(r"\b(?:from|off|on|in|de|du|des|sur)\s*$")
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
     "ceo",
@@ -179,9 +181,18 @@ def _clause_start(seg: _Segment, lo: int, pos: int) -> int:
     return cut
 
 
-def _negated(lex: Lexicon, seg: _Segment, start: int) -> bool:
-    lo = _clause_start(seg, _before_offset(seg, start, lex.negation_window), start)
-    return lex.negation.search(seg.folded, lo, start) is not None
+def _negated(lex: Lexicon, seg: _Segment, start: int, end: int) -> bool:
+    lo = _before_offset(seg, start, lex.negation_window)
+    # A negation does not reach past a comma or into another clause ("refuses to X, despite").
+    for brk in _OBJECT_BREAK.finditer(seg.folded, lo, start):
+        lo = brk.end()
+    if lex.negation.search(seg.folded, lo, start) is not None:
+        return True
+    # Split negation around the verb ("ne retirera pas", "n'a jamais bloqué").
+    if lex.wrap_before is None or lex.wrap_after is None:
+        return False
+    before = lex.wrap_before.search(seg.folded, _before_offset(seg, start, 2), start)
+    return before is not None and lex.wrap_after.match(seg.folded, end) is not None
 
 
 def _actor(seg: _Segment, start: int, window: int) -> Mention | None:
@@ -199,10 +210,22 @@ def _has_actor(rule: Rule, lex: Lexicon, seg: _Segment, start: int) -> bool:
     actor = _actor(seg, start, rule.actor_window)
     if actor is not None and (rule.actor == "party" or actor.type in AUTHORITY_TYPES):
         return True
-    if lex.authority_words is None or rule.actor == "authority_mention":
+    if rule.actor == "authority_mention":
         return False
     lo = _clause_start(seg, _before_offset(seg, start, rule.actor_window), start)
-    return lex.authority_words.search(seg.folded, lo, start) is not None
+    if lex.authority_words is not None and lex.authority_words.search(seg.folded, lo, start):
+        return True
+    if rule.actor != "party" or not seg.sentence_case:
+        return False
+    # A name the gazetteer lacks opening the clause ("Zoomly pulls...") is an actor too.
+    first = _FIRST_WORD.match(seg.text, lo)
+    return (
+        first is not None
+        and first.end() <= start
+        and first.group(1)[0].isupper()
+        and fold(first.group(1)) not in lex.stopwords
+        and fold(first.group(1)) not in _ROLE_WORDS
+    )
 
 
 def _verb_position_ok(seg: _Segment, start: int) -> bool:
@@ -234,10 +257,13 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
             return True
         if kind == "party":
             return False
-        # The first object is the actor's own product: only a store or platform it runs
-        # ("removes apps from the App Store") leaves room for another party's loss.
+        # The first object is the actor's own product. Others lose something only when it is
+        # a store it runs ("removes apps from the App Store") or access to it is what ends
+        # ("cuts off access to Bing data"); "ends support for Windows 10" is end of life.
+        if lex.access is not None and lex.access.search(seg.folded, end, first.start):
+            return True
         pre = seg.folded[max(end, first.start - 6) : first.start]
-        if not re.search(r"\b(?:from|off|on|in|de|du|des|sur)\s*$", pre):
+        if not _LOCATIVE.search(pre):
             return False
         hi = first.start
     if kind == "party":
@@ -278,7 +304,7 @@ def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[
             return False
     if not _object_ok(rule, lex, seg, gaz, m):
         return False
-    return not (rule.negatable and _negated(lex, seg, start))
+    return not (rule.negatable and _negated(lex, seg, start, end))
 
 
 def _scan(
@@ -404,7 +430,7 @@ def classify_text(
     for (_, label), (sig, where) in best.items():
         if where == 0:
             totals[label] += sig.weight
-        elif sig.weight >= _BODY_MIN:
+        elif sig.weight >= _BODY_MIN * segments[where].weight:
             body[label] += sig.weight
     for label in LABELS:
         # Bodies mention many things in passing: they confirm a headline, rarely decide alone.

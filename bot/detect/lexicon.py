@@ -53,6 +53,9 @@ class Lexicon:
     own: re.Pattern[str] | None
     legal_context: re.Pattern[str] | None
     authority_words: re.Pattern[str] | None
+    access: re.Pattern[str] | None
+    wrap_before: re.Pattern[str] | None
+    wrap_after: re.Pattern[str] | None
     stopwords: frozenset[str]
 
 
@@ -153,6 +156,9 @@ def load_lexicon(lang: str) -> Lexicon:
         own=_term_pattern("own", terms) if "own" in terms else None,
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
+        access=_term_pattern("access", terms) if "access" in terms else None,
+        wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,
+        wrap_after=_compile(str(neg["wrap_after"])) if "wrap_after" in neg else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),
     )
     logger.debug("lexicon %s: %d rules", lang, len(rules))

@@ -1,0 +1,106 @@
+"""English lexicon: handwritten headlines of dispute and non-dispute stories."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect import classify_text
+
+CUTOFF_EN = [
+    "Zoomly pulls the Chatterbox app from its store after a policy dispute",
+    "Apple removes the Fortnite app from the App Store over payment rules",
+    "Google pulls Spotify from the Play Store in billing row",
+    "Amazon Web Services drops Parler from its hosting",
+    "Meta blocks news links for publishers in Canada",
+    "X throttles links to Substack and Bluesky",
+    "Reddit ends free API access, third-party clients shut down",
+    "Microsoft cuts off access to Bing data for rival search engines",
+    "Controversial dating app banned from the App Store",
+    "India bans TikTok and dozens of other Chinese apps",
+    "Netflix ends its partnership with Comcast after fee dispute",
+]
+
+LEGAL_EN = [
+    "Epic Games sues Google over Play Store fees",
+    "FTC sues Amazon, alleging illegal monopoly maintenance",
+    "EU fines Apple €1.8 billion over music streaming rules",
+    "Judge rules Google illegally monopolized search",
+    "Oracle and Google settle their long-running Java dispute",
+    "Authors file class action lawsuit against OpenAI",
+    "Microsoft appeals the CMA decision on its gaming deal",
+    "US DOJ opens antitrust probe into Nvidia",
+    "Uber hit with $10 million fine by Dutch regulator",
+    "Musk threatens to sue Microsoft over Twitter data",
+]
+
+NEUTRAL_EN = [
+    "Apple unveils a new iPhone with a bigger battery",
+    "Google shuts down its Podcasts app for good",
+    "Skype is killing its smart TV app",
+    "Block cuts 1,000 staff in latest layoffs",
+    "Fintech startup banks $7M seed round",
+    "Pfizer reports clinical trial results for new vaccine",
+    "Announcing the judges for our startup pitch competition",
+    "Twitter shares drop 12% after earnings",
+    "Microsoft ends support for Windows 10 next year",
+    "Cloud outage knocks Slack offline for hours",
+    "Samsung kills the Galaxy Note line",
+    "Hospital bans drones over its helipad",
+    "NASA probe sends back images of Jupiter's moon",
+    "Firefox gets a new ad-blocking mode",
+]
+
+
+@pytest.mark.parametrize("title", CUTOFF_EN)
+def test_cutoff_headlines(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", LEGAL_EN)
+def test_legal_headlines(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "legal" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", NEUTRAL_EN)
+def test_non_dispute_headlines(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert det.labels == (), det.signals
+
+
+def test_government_ban_is_cutoff_and_legal() -> None:
+    det = classify_text("Turkey blocks Twitter and YouTube nationwide", lang="en")
+    assert det.labels == ("cutoff", "legal")
+    assert "Turkish government" in det.parties
+    assert "X" in det.parties
+
+
+def test_signals_explain_the_verdict() -> None:
+    det = classify_text("Epic Games sues Apple", lang="en")
+    assert any(s.label == "legal" and s.phrase == "sues" and s.weight > 0 for s in det.signals)
+    assert det.confidence["legal"] >= 0.5
+    assert det.confidence["cutoff"] == 0.0
+    assert 0.0 <= det.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Apple will not remove Fortnite from the App Store",
+        "Google has no plans to sue Epic Games",
+        "Meta denies it blocked news links for publishers",
+        "Microsoft won't drop support for Slack integration",
+    ],
+)
+def test_negation_does_not_fire(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert det.labels == (), det.signals
+
+
+def test_summary_confirms_but_rarely_decides_alone() -> None:
+    summary = "Epic Games sued Apple in 2020 over its App Store rules."
+    roundup = classify_text("What the week brought for app developers", summary, lang="en")
+    assert roundup.labels == ()
+    det = classify_text("Apple and Epic Games are back in front of a judge", summary, lang="en")
+    assert "legal" in det.labels

@@ -1,0 +1,95 @@
+"""French lexicon: handwritten headlines, accents, elisions and inflections."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect import classify_text
+
+CUTOFF_FR = [
+    "Apple retire l'application Fortnite de l'App Store",
+    "Google supprime Spotify du Play Store",
+    "Meta bloque les liens vers les médias au Canada",
+    "Amazon coupe l'accès à son API pour les développeurs tiers",
+    "Twitter ne sera plus pris en charge par la plateforme de Microsoft",
+    "La Russie bloque Telegram sur tout son territoire",
+    "Microsoft retirera Twitter de sa plateforme publicitaire",
+    "L'application de rencontre bannie de l'App Store",
+]
+
+LEGAL_FR = [
+    "Epic Games attaque Apple en justice",
+    "La CNIL inflige une amende de 150 millions d'euros à Google",
+    "L'Autorité de la concurrence sanctionne Apple pour abus de position dominante",
+    "Apple fait appel de la décision de la Commission européenne",
+    "Procès antitrust : Google condamné par la justice américaine",
+    "Des auteurs portent plainte contre OpenAI",
+    "La Commission européenne ouvre une enquête sur Microsoft",
+]
+
+NEUTRAL_FR = [
+    "Apple présente un nouvel iPhone plus fin",
+    "Google ferme son service de podcasts",
+    "Volkswagen supprime sa gamme de citadines",
+    "Participez à notre enquête sur les réseaux sociaux",
+    "Comment exclure votre site des résultats de recherche",
+    "Samsung lance une nouvelle tablette à 499 €",
+]
+
+
+@pytest.mark.parametrize("title", CUTOFF_FR)
+def test_cutoff_headlines(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", LEGAL_FR)
+def test_legal_headlines(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "legal" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", NEUTRAL_FR)
+def test_non_dispute_headlines(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert det.labels == (), det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Apple n'a pas l'intention de poursuivre Google en justice",
+        "Microsoft ne retirera pas Twitter de sa plateforme",
+        "Meta dément avoir bloqué les médias canadiens",
+    ],
+)
+def test_negation_does_not_fire(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert det.labels == (), det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Microsoft retire Twitter de sa plateforme",
+        "Microsoft a retiré Twitter de sa plateforme",
+        "Microsoft retirera Twitter de sa plateforme",
+        "Hootsuite et Buffer retirent Twitter de leurs outils",
+    ],
+)
+def test_inflections(title: str) -> None:
+    assert "cutoff" in classify_text(title, lang="fr").labels
+
+
+def test_accents_optional() -> None:
+    with_accents = classify_text("La CNIL inflige une amende à Google pour des cookies", lang="fr")
+    without = classify_text("La CNIL inflige une amende a Google pour des cookies", lang="fr")
+    assert with_accents.labels == without.labels == ("legal",)
+
+
+def test_elisions_find_parties() -> None:
+    det = classify_text("L'UE inflige une amende d'un milliard d'euros à Apple", lang="fr")
+    assert "legal" in det.labels
+    assert det.parties[:2] == ("European Commission", "Apple")
+    det = classify_text("Amazon coupe l'accès à l'API d'Apple", lang="fr")
+    assert "Apple" in det.parties
