@@ -127,7 +127,7 @@ class FeedService:
         """Find exactly one feed by id, URL or part of its title."""
         async with self.database.sessions() as session:
             found = await repo.find_feeds(session, feed_ref)
-            if guild_id is not None:
+            if guild_id is not None and not await repo.follows_all_feeds(session, guild_id):
                 followed = set(await repo.guild_feed_ids(session, guild_id))
                 found = [f for f in found if f.id in followed]
         if not found:
@@ -138,18 +138,25 @@ class FeedService:
         return found[0]
 
     async def remove(self, feed_ref: str, guild_id: int | None = None) -> FeedInfo:
-        """Unfollow a feed for a guild, or delete it everywhere when no guild is given."""
+        """Unfollow a feed for a guild, or delete it everywhere when no guild is given.
+
+        A server follows every feed until it removes one; from then on it keeps its own list
+        (every feed it followed, minus the removed one, plus what it adds later).
+        """
         feed = await self.resolve(feed_ref, guild_id)
         async with self.database.sessions() as session, session.begin():
             if guild_id is None:
                 await repo.remove_feed(session, feed.id)
             else:
+                await repo.keep_own_feed_list(session, guild_id, self.clock())
                 await repo.unsubscribe(session, guild_id, feed.id)
         return feed
 
     async def list(self, guild_id: int | None = None) -> builtins.list[FeedInfo]:
-        """List feeds (a guild's, or all)."""
+        """List feeds: every feed, or the ones a guild follows."""
         async with self.database.sessions() as session:
+            if guild_id is not None and await repo.follows_all_feeds(session, guild_id):
+                guild_id = None
             return await repo.list_feeds(session, guild_id)
 
     async def import_opml(

@@ -183,6 +183,30 @@ async def unsubscribe(session: AsyncSession, guild_id: int, feed_id: int) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def follows_all_feeds(session: AsyncSession, guild_id: int) -> bool:
+    """Say whether a guild follows every feed (the default until it removes one)."""
+    row = await session.get(GuildSettingsRow, guild_id)
+    return row is None or bool(row.all_feeds)
+
+
+async def keep_own_feed_list(session: AsyncSession, guild_id: int, now: datetime) -> None:
+    """Turn "every feed" into an explicit list of today's feeds, so one can be removed."""
+    row = await session.get(GuildSettingsRow, guild_id)
+    if row is None:
+        row = GuildSettingsRow(guild_id=guild_id, created_at=now, updated_at=now, all_feeds=True)
+        session.add(row)
+        await session.flush()
+    if not row.all_feeds:
+        return
+    followed = set(await guild_feed_ids(session, guild_id))
+    for feed_id in await session.scalars(select(FeedRow.id)):
+        if feed_id not in followed:
+            session.add(GuildFeedRow(guild_id=guild_id, feed_id=feed_id, added_at=now))
+    row.all_feeds = False
+    row.updated_at = now
+    await session.flush()
+
+
 async def guild_feed_ids(session: AsyncSession, guild_id: int) -> list[int]:
     """Return the ids of the feeds a guild follows."""
     rows = await session.scalars(
