@@ -65,7 +65,7 @@ async def test_bad_opml_is_a_clear_error_and_writes_nothing(database: Database) 
         database, fetcher, Poller(database, fetcher, PollSettings()), default_interval=900
     )
     try:
-        with pytest.raises(UserError, match="broken.opml"):
+        with pytest.raises(UserError, match=r"broken\.opml"):
             await service.import_opml(b"<opml><body><outline", source="broken.opml")
         assert await service.list() == []
     finally:
