@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.storage.schema import StoryRow
-from bot.storage.stories_repo import load_stories, story_filters
+from bot.storage.stories_repo import load_stories
 from bot.stories.parties import aliases
 from bot.stories.text import STOPWORDS, content_words, stem, unique, words
 from bot.types import Story
@@ -85,6 +85,7 @@ def build_search_text(
     outlets: Iterable[str] = (),
     labels: Iterable[str] = (),
     source_titles: Iterable[str] = (),
+    lang: str | None = None,
 ) -> str:
     """The text indexed for a story: folded words, party aliases, outlets, labels, then stems.
 
@@ -104,20 +105,31 @@ def build_search_text(
     )
     present = set(terms)
     stems = unique(s for s in (stem(t) for t in terms) if s not in present)
-    return " ".join(terms + stems)
+    keys = [filter_token("label", label) for label in labels]
+    keys += [filter_token("party", p) for p in parties]
+    if lang:
+        keys.append(filter_token("lang", lang))
+    return " ".join(terms + stems + unique(keys))
 
 
-def _fts5_query(terms: Sequence[QueryTerm]) -> str:
-    parts = []
-    for t in terms:
-        parts.append(f'("{t.word}" OR "{t.stem}")' if t.stem != t.word else f'"{t.word}"')
+def filter_token(kind: str, value: str) -> str:
+    """An index-only word that makes a filter part of the full-text match ("zzlabellegal").
+
+    Filtering inside the index keeps a broad query on 100,000 stories from joining every
+    match back to the stories table.
+    """
+    return f"zz{kind}{''.join(words(value))}"
+
+
+def _fts5_query(terms: Sequence[QueryTerm], keys: Sequence[str]) -> str:
+    parts = [f'("{t.word}" OR "{t.stem}")' if t.stem != t.word else f'"{t.word}"' for t in terms]
+    parts += [f'"{k}"' for k in keys]
     return " AND ".join(parts)
 
 
-def _tsquery(terms: Sequence[QueryTerm]) -> str:
-    parts = []
-    for t in terms:
-        parts.append(f"('{t.word}' | '{t.stem}')" if t.stem != t.word else f"'{t.word}'")
+def _tsquery(terms: Sequence[QueryTerm], keys: Sequence[str]) -> str:
+    parts = [f"('{t.word}' | '{t.stem}')" if t.stem != t.word else f"'{t.word}'" for t in terms]
+    parts += [f"'{k}'" for k in keys]
     return " & ".join(parts)
 
 
@@ -184,36 +196,71 @@ async def search_stories(
         raise UserError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise UserError("offset must not be negative")
-    filters = story_filters(session, label=label, party=party, lang=lang, since=since)
+    keys = [
+        filter_token(kind, value)
+        for kind, value in (("label", label), ("party", party), ("lang", lang))
+        if value
+    ]
     if session.get_bind().dialect.name == "sqlite":
-        rank: ColumnElement[Any] = literal_column("-bm25(story_fts, 4.0, 1.0)")
-        match = text("story_fts MATCH :fts_q").bindparams(fts_q=_fts5_query(terms))
-        base = (
-            select(StoryRow.id, rank.label("rank"))
-            .select_from(StoryRow)
-            .join(_FTS, _FTS.c.rowid == StoryRow.id)
-            .where(match, *filters)
-        )
+        rows, total = await _sqlite_search(session, _fts5_query(terms, keys), since, limit, offset)
     else:
-        tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", _tsquery(terms)))
-        vector: ColumnElement[Any] = literal_column("stories.search_vector")
-        rank = func.ts_rank(vector, tsq)
-        base = select(StoryRow.id, rank.label("rank")).where(vector.op("@@")(tsq), *filters)
-    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    rows = (
-        await session.execute(
-            base.order_by(
-                literal_column("rank").desc(), StoryRow.last_seen_at.desc(), StoryRow.id.desc()
-            )
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+        rows, total = await _postgres_search(session, _tsquery(terms, keys), since, limit, offset)
     stories = {s.id: s for s in await load_stories(session, [r[0] for r in rows])}
     hits = tuple(
-        SearchHit(stories[sid], snippet_for(stories[sid], terms), float(r))
-        for sid, r in rows
+        SearchHit(stories[sid], snippet_for(stories[sid], terms), rank)
+        for sid, rank in rows
         if sid in stories
     )
     log.debug("search %r: %d of %d", query, len(hits), total)
     return SearchPage(hits=hits, total=total, limit=limit, offset=offset)
+
+
+async def _sqlite_search(
+    session: AsyncSession, match: str, since: datetime | None, limit: int, offset: int
+) -> tuple[list[tuple[int, float]], int]:
+    fts_match = text("story_fts MATCH :fts_q").bindparams(fts_q=match)
+    rank: ColumnElement[Any] = literal_column("-bm25(story_fts, 4.0, 1.0)")
+    if since is None:
+        # The index alone answers: no join back to stories for every match.
+        count = select(func.count()).select_from(_FTS).where(fts_match)
+        page = (
+            select(_FTS.c.rowid, rank.label("rank"))
+            .where(fts_match)
+            .order_by(literal_column("rank").desc(), _FTS.c.rowid.desc())
+        )
+    else:
+        joined = _FTS.join(StoryRow, StoryRow.id == _FTS.c.rowid)
+        recent = StoryRow.last_seen_at >= since
+        count = select(func.count()).select_from(joined).where(fts_match, recent)
+        page = (
+            select(_FTS.c.rowid, rank.label("rank"))
+            .select_from(joined)
+            .where(fts_match, recent)
+            .order_by(literal_column("rank").desc(), _FTS.c.rowid.desc())
+        )
+    total = int(await session.scalar(count) or 0)
+    rows = (await session.execute(page.limit(limit).offset(offset))).all()
+    return [(int(r[0]), float(r[1])) for r in rows], total
+
+
+async def _postgres_search(
+    session: AsyncSession, query: str, since: datetime | None, limit: int, offset: int
+) -> tuple[list[tuple[int, float]], int]:
+    tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", query))
+    vector: ColumnElement[Any] = literal_column("stories.search_vector")
+    clauses: list[ColumnElement[bool]] = [vector.op("@@")(tsq)]
+    if since is not None:
+        clauses.append(StoryRow.last_seen_at >= since)
+    total = int(
+        await session.scalar(select(func.count()).select_from(StoryRow).where(*clauses)) or 0
+    )
+    rank = func.ts_rank(vector, tsq)
+    page = (
+        select(StoryRow.id, rank.label("rank"))
+        .where(*clauses)
+        .order_by(literal_column("rank").desc(), StoryRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.execute(page)).all()
+    return [(int(r[0]), float(r[1])) for r in rows], total

@@ -271,7 +271,7 @@ class StoryPipeline:
             first_seen=min(earliest),
             last_seen=max(m.published for m in group),
             search_text=build_search_text(
-                title, summary, parties, outlets, labels, [m.title for m in group]
+                title, summary, parties, outlets, labels, [m.title for m in group], lang
             ),
             is_backfill=all(m.is_baseline for m in group),
         )
