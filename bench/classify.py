@@ -6,7 +6,9 @@ Usage: python bench/classify.py [--data DIR] [--min-items N] [--rounds R]
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,11 +23,11 @@ from bot.detect.entities import fold  # noqa: E402
 from bot.types import FeedItem  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
-_TAG = __import__("re").compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^>]+>")
 
 
-def _plain(html: str) -> str:
-    return " ".join(_TAG.sub(" ", html).split())
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
 
 
 def load_items(data: Path) -> list[FeedItem]:

@@ -18,6 +18,12 @@ CUTOFF_EN = [
     "Controversial dating app banned from the App Store",
     "India bans TikTok and dozens of other Chinese apps",
     "Netflix ends its partnership with Comcast after fee dispute",
+    "Valve bans blockchain games from Steam",
+    "Apple blocks Beeper Mini's access to iMessage",
+    "Nigeria suspends Twitter indefinitely",
+    "Cloudflare terminates service to a notorious forum",
+    "Spotify pulls a star podcaster's episodes after complaints",
+    "Regulator forces Apple to remove the app from its store",
 ]
 
 LEGAL_EN = [
@@ -31,6 +37,11 @@ LEGAL_EN = [
     "US DOJ opens antitrust probe into Nvidia",
     "Uber hit with $10 million fine by Dutch regulator",
     "Musk threatens to sue Microsoft over Twitter data",
+    "Google to pay $700 million to settle Play Store antitrust case with states",
+    "New York Times sues OpenAI and Microsoft for copyright infringement",
+    "Meta ordered to pay €1.2 billion for transferring data to the US",
+    "Amazon faces FTC lawsuit over Prime cancellations",
+    "Epic v. Apple: Supreme Court declines to hear appeals",
 ]
 
 NEUTRAL_EN = [
@@ -48,6 +59,13 @@ NEUTRAL_EN = [
     "Hospital bans drones over its helipad",
     "NASA probe sends back images of Jupiter's moon",
     "Firefox gets a new ad-blocking mode",
+    "Google Stadia is shutting down in January",
+    "Microsoft kills off WordPad after 30 years",
+    "Intel drops 5% as chip demand slows",
+    "Android vs. iOS: which is better for privacy?",
+    "Activists campaign against the TikTok ban in Montana",
+    "Netflix wants to pull the plug on password sharing",
+    "A record label tries to force a creator to pull a video",
 ]
 
 

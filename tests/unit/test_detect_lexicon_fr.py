@@ -15,6 +15,9 @@ CUTOFF_FR = [
     "La Russie bloque Telegram sur tout son territoire",
     "Microsoft retirera Twitter de sa plateforme publicitaire",
     "L'application de rencontre bannie de l'App Store",
+    "Le Nigeria suspend Twitter pour une durée indéterminée",
+    "Google retire des dizaines d'applications de prêt du Play Store",
+    "X limite l'accès aux liens vers Threads",
 ]
 
 LEGAL_FR = [
@@ -25,6 +28,9 @@ LEGAL_FR = [
     "Procès antitrust : Google condamné par la justice américaine",
     "Des auteurs portent plainte contre OpenAI",
     "La Commission européenne ouvre une enquête sur Microsoft",
+    "Bruxelles inflige une amende record à Meta",
+    "Apple condamné à verser 500 millions de dollars",
+    "Google perd son appel contre l'amende de 2,4 milliards d'euros",
 ]
 
 NEUTRAL_FR = [
@@ -34,6 +40,9 @@ NEUTRAL_FR = [
     "Participez à notre enquête sur les réseaux sociaux",
     "Comment exclure votre site des résultats de recherche",
     "Samsung lance une nouvelle tablette à 499 €",
+    "Microsoft supprime WordPad de Windows",
+    "Meta lance Threads en Europe",
+    "Des citoyens manifestent contre l'interdiction des réseaux sociaux",
 ]
 
 
