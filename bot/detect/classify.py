@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazetteer, tokenize
+from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazetteer, token_spans
 from bot.detect.facts import extract_facts
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
@@ -139,21 +139,20 @@ class _Segment:
 
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
     folded = fold(text)
-    toks = tokenize(text)
+    toks = token_spans(text)
     return _Segment(
         text=text,
         folded=folded,
-        starts=[s for s, _, _ in toks],
-        ends=[e for _, e, _ in toks],
+        starts=[s for s, _ in toks],
+        ends=[e for _, e in toks],
         mentions=gaz.find(text, folded, toks),
         weight=weight,
-        sentence_case=_is_sentence_case(text, toks),
+        sentence_case=_is_sentence_case(text),
     )
 
 
-def _is_sentence_case(text: str, toks: list[tuple[int, int, str]]) -> bool:
+def _is_sentence_case(text: str) -> bool:
     """Say whether most words are lower case (not a Title Case Headline)."""
-    del toks
     words = _LONG_WORD.findall(text, 1)
     if len(words) < 3:
         return False

@@ -57,7 +57,12 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[tuple[int, int, str]]:
     """Split text into (start, end, token) word tokens."""
-    return [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+    return [(s, e, text[s:e]) for s, e in token_spans(text)]
+
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of the word tokens of text."""
+    return [m.span() for m in _TOKEN_RE.finditer(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,17 +164,17 @@ class Gazetteer:
         self,
         text: str,
         folded: str | None = None,
-        toks: list[tuple[int, int, str]] | None = None,
+        toks: list[tuple[int, int]] | None = None,
     ) -> list[Mention]:
         """Find every party mention in text, longest alias first."""
         if folded is None:
             folded = fold(text)
         if toks is None:
-            toks = tokenize(text)
+            toks = token_spans(text)
         if not toks:
             return []
-        ftoks = [folded[s:e] for s, e, _ in toks]
-        raw = [t for _, _, t in toks]
+        ftoks = [folded[s:e] for s, e in toks]
+        raw = [text[s:e] for s, e in toks]
         mentions: list[Mention] = []
         i = 0
         n = len(toks)

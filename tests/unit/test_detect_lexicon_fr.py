@@ -18,6 +18,10 @@ CUTOFF_FR = [
     "Le Nigeria suspend Twitter pour une durée indéterminée",
     "Google retire des dizaines d'applications de prêt du Play Store",
     "X limite l'accès aux liens vers Threads",
+    "Apple éjecte l'application de Telegram de l'App Store",
+    "Meta va bloquer les actualités au Canada",
+    "Microsoft met fin à son partenariat avec Twitter",
+    "Le gouvernement ordonne le blocage de Telegram",
 ]
 
 LEGAL_FR = [
@@ -31,6 +35,9 @@ LEGAL_FR = [
     "Bruxelles inflige une amende record à Meta",
     "Apple condamné à verser 500 millions de dollars",
     "Google perd son appel contre l'amende de 2,4 milliards d'euros",
+    "Uber accepte de payer 100 millions pour clore les poursuites",
+    "OpenAI assigné en justice par des auteurs",
+    "Elon Musk menace de poursuivre Microsoft",
 ]
 
 NEUTRAL_FR = [
@@ -43,6 +50,9 @@ NEUTRAL_FR = [
     "Microsoft supprime WordPad de Windows",
     "Meta lance Threads en Europe",
     "Des citoyens manifestent contre l'interdiction des réseaux sociaux",
+    "Procès-verbal : la réunion annuelle d'Apple",
+    "Twitter supprime les coches bleues historiques",
+    "Essai clinique : une startup lève 10 millions",
 ]
 
 
