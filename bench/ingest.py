@@ -119,6 +119,7 @@ def _peak_mb() -> float:
 
 async def _ours(args: argparse.Namespace) -> dict[str, Any]:
     from bot.feeds.fetch import FetchConfig, Fetcher
+    from bot.feeds.parsepool import ParserPool
     from bot.feeds.poller import Poller, PollSettings
     from bot.storage import repository as repo
     from bot.storage.db import Database
@@ -131,10 +132,12 @@ async def _ours(args: argparse.Namespace) -> dict[str, Any]:
             for n in range(args.feeds):
                 await repo.add_feed(session, f"{args.base}/feed/{n}.xml", now=now, interval_s=900)
     fetcher = Fetcher(FetchConfig(allow_private=True, concurrency=20, per_host=20))
-    poller = Poller(database, fetcher, PollSettings())
+    parser = ParserPool(args.parse_workers)
+    poller = Poller(database, fetcher, PollSettings(), parser=parser)
     cpu, wall = time.process_time(), time.perf_counter()
     report = await poller.poll_due(force=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    parser.close()
     await fetcher.close()
     async with database.sessions() as session:
         stored = await repo.count_entries(session)
@@ -177,9 +180,10 @@ def worker(args: argparse.Namespace) -> None:
 # ----------------------------------------------------------------------------- driver
 
 
-def run_pass(tool: str, name: str, base: str, db: Path, feeds: int) -> dict[str, Any]:
+def run_pass(tool: str, name: str, base: str, db: Path, feeds: int, workers: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", tool, "--pass-name", name]
     cmd += ["--base", base, "--db", str(db), "--feeds", str(feeds)]
+    cmd += ["--parse-workers", str(workers)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{tool} {name} failed:\n{out.stderr[-2000:]}")
@@ -191,6 +195,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--entries", type=int, default=50)
     parser.add_argument("--no-reader", action="store_true", help="skip the reader comparison")
+    parser.add_argument(
+        "--parse-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="feed-parsing processes for disputewatch (PARSE_WORKERS; 0 parses inline)",
+    )
     parser.add_argument("--worker", choices=["ours", "reader"], help=argparse.SUPPRESS)
     parser.add_argument("--pass-name", choices=PASSES, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
@@ -220,9 +230,12 @@ def main() -> None:
             db = Path(tmp) / f"{tool}.sqlite"
             for name in PASSES:
                 farm.validators = name != "200"
-                results[tool, name] = run_pass(tool, name, base, db, args.feeds)
+                results[tool, name] = run_pass(tool, name, base, db, args.feeds, args.parse_workers)
 
-    print(f"# ingest benchmark: {args.feeds} feeds x {args.entries} entries, local farm")
+    print(
+        f"# ingest benchmark: {args.feeds} feeds x {args.entries} entries, local farm, "
+        f"{args.parse_workers} parse workers"
+    )
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"

@@ -24,6 +24,7 @@ from bot.alerts.transports import ConsoleTransport, Transport, WebhookTransport
 from bot.detect import classify
 from bot.errors import StorageError, UserError
 from bot.feeds.fetch import FetchConfig, Fetcher
+from bot.feeds.parsepool import ParserPool
 from bot.feeds.poller import Poller, PollSettings, utcnow
 from bot.feeds.service import FeedService
 from bot.settings import Settings
@@ -107,6 +108,7 @@ class App:
             pipeline=self.pipeline,
             on_feed_disabled=self._feed_disabled,
             clock=clock,
+            parser=ParserPool(settings.parse_workers),
         )
         self.feeds = FeedService(
             self.database,
@@ -191,6 +193,7 @@ class App:
         if self._http is not None:
             await self._http.close()
             self._http = None
+        self.poller.parser.close()
         await self.fetcher.close()
         await self.database.dispose()
 

@@ -196,8 +196,11 @@ def _host(name: str, raw: str) -> str:
     return value
 
 
-def _str(name: str, raw: str) -> str:
-    return raw.strip()
+def _workers(name: str, raw: str) -> int:
+    value = raw.strip().lower()
+    if value == "auto":
+        return min(4, max(0, (os.cpu_count() or 1) - 1))
+    return _int_parser(0, 32)(name, value)
 
 
 def _langs(name: str, raw: str) -> tuple[str, ...]:
@@ -229,6 +232,7 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "FETCH_CONCURRENCY": (_int_parser(1, 500), "20"),
     "FETCH_PER_HOST": (_int_parser(1, 50), "2"),
     "FETCH_ARTICLES": (_parse_bool, "false"),
+    "PARSE_WORKERS": (_workers, "auto"),
     "STORY_WINDOW_HOURS": (_int_parser(1, 24 * 30), "72"),
     "DISPUTE_WINDOW_DAYS": (_int_parser(1, 3650), "120"),
     "ALERT_MIN_SCORE": (_float_parser(0.0, 1.0), "0.5"),
@@ -263,6 +267,7 @@ class Settings:
     fetch_concurrency: int = 20
     fetch_per_host: int = 2
     fetch_articles: bool = False
+    parse_workers: int = 0
     story_window_hours: int = 72
     dispute_window_days: int = 120
     alert_min_score: float = 0.5

@@ -25,9 +25,8 @@ from cogs.common import (
 )
 
 if TYPE_CHECKING:
-    from bot.discord_app import DisputeBot
-
     from bot.app import App
+    from bot.discord_app import DisputeBot
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.parse import discover_feeds, looks_like_html, parse_feed
+from bot.feeds.parse import discover_feeds, looks_like_html
+from bot.feeds.parsepool import ParserPool
 from bot.feeds.schedule import adapt_interval, backoff_delay, jittered
 from bot.storage import repository as repo
 from bot.storage.db import Database
@@ -126,8 +127,10 @@ class Poller:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         owner: str | None = None,
+        parser: ParserPool | None = None,
     ) -> None:
         self.database = database
+        self.parser = parser or ParserPool(0)
         self.fetcher = fetcher
         self.settings = settings
         self.pipeline = pipeline
@@ -240,7 +243,7 @@ class Poller:
                 found = discover_feeds(fetched.body, fetched.final_url)
                 hint = f"; it links to the feed {found[0].url}" if found else ""
                 raise ParseError(f"this address is a web page, not a feed{hint}")
-            parsed = parse_feed(
+            parsed = await self.parser.parse(
                 fetched.body, base_url=fetched.final_url, content_type=fetched.content_type, now=now
             )
             result.warning = parsed.warning

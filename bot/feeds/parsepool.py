@@ -1,0 +1,57 @@
+"""Parse feed bodies on other cores: feedparser is pure Python and dominates a poll's CPU time."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from bot.feeds.parse import ParsedFeed, parse_feed
+
+log = logging.getLogger(__name__)
+
+# Below this size a body is parsed in the event loop: shipping it to a process costs more.
+INLINE_BYTES = 16_000
+
+
+class ParserPool:
+    """Run ``parse_feed`` in worker processes (``workers=0`` parses in the calling process)."""
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = max(0, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _ensure(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # spawn, not fork: the parent has threads (aiosqlite) that fork would copy badly.
+            context = multiprocessing.get_context("spawn")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            log.info("parsing feeds in %d worker processes", self.workers)
+        return self._executor
+
+    async def parse(
+        self, body: bytes, *, base_url: str, content_type: str | None, now: datetime
+    ) -> ParsedFeed:
+        """Parse one body; ParseError comes back as from ``parse_feed``."""
+        if self.workers == 0 or len(body) < INLINE_BYTES:
+            return parse_feed(body, base_url=base_url, content_type=content_type, now=now)
+        job = functools.partial(
+            parse_feed, body, base_url=base_url, content_type=content_type, now=now
+        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._ensure(), job)
+        except BrokenProcessPool:
+            log.warning("a parser process died; parsing in the main process from now on")
+            self.close()
+            self.workers = 0
+            return parse_feed(body, base_url=base_url, content_type=content_type, now=now)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
