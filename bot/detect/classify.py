@@ -41,6 +41,8 @@ _NOT_NAMES = frozenset(
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
 _FIRST_WORD = re.compile(r"\W*(\w[\w&.-]*)")
+_DIRECT_OBJECT_WORDS = 4
+_NAME_WORD = re.compile(r"\b[A-Z][a-z]")
 _LOCATIVE = re.compile(r"\b(?:from|off|on|in|de|du|des|sur)\s*$")
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
@@ -273,7 +275,21 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         if own is not None and own.start() - end <= 2:
             return False
     assert rule.terms is not None
-    return rule.terms.search(seg.folded, end, hi) is not None
+    # Object words must be the direct object: a few words on, before any preposition
+    # ("bans passwords for business accounts" bans no account).
+    dobj_hi = min(hi, _after_offset(seg, end, _DIRECT_OBJECT_WORDS))
+    if lex.prepositions is not None:
+        prep = lex.prepositions.search(seg.folded, end, dobj_hi)
+        if prep is not None:
+            dobj_hi = prep.start()
+    # The match itself may hold the object ("coupe l'accès", "cuts API access").
+    if rule.terms.search(seg.folded, m.start(), dobj_hi) is not None:
+        return True
+    # Content ("episodes", "videos") counts only when someone's: "pulls Jane Doe's videos".
+    if lex.named_objects is None:
+        return False
+    named = lex.named_objects.search(seg.folded, end, dobj_hi)
+    return named is not None and _NAME_WORD.search(seg.text, end, named.start()) is not None
 
 
 def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:

@@ -54,6 +54,8 @@ class Lexicon:
     legal_context: re.Pattern[str] | None
     authority_words: re.Pattern[str] | None
     access: re.Pattern[str] | None
+    prepositions: re.Pattern[str] | None
+    named_objects: re.Pattern[str] | None
     wrap_before: re.Pattern[str] | None
     wrap_after: re.Pattern[str] | None
     stopwords: frozenset[str]
@@ -157,6 +159,8 @@ def load_lexicon(lang: str) -> Lexicon:
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         access=_term_pattern("access", terms) if "access" in terms else None,
+        prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
+        named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,
         wrap_after=_compile(str(neg["wrap_after"])) if "wrap_after" in neg else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),

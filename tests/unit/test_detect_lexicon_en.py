@@ -22,8 +22,11 @@ CUTOFF_EN = [
     "Apple blocks Beeper Mini's access to iMessage",
     "Nigeria suspends Twitter indefinitely",
     "Cloudflare terminates service to a notorious forum",
-    "Spotify pulls a star podcaster's episodes after complaints",
+    "Spotify pulls Jake Doe's episodes after complaints",
     "Regulator forces Apple to remove the app from its store",
+    "Apple restricts Epic Games' developer account",
+    "YouTube suspends Jake Doe's channel",
+    "Google bans third-party call recording apps",
 ]
 
 LEGAL_EN = [
@@ -66,6 +69,9 @@ NEUTRAL_EN = [
     "Activists campaign against the TikTok ban in Montana",
     "Netflix wants to pull the plug on password sharing",
     "A record label tries to force a creator to pull a video",
+    "Microsoft bans passwords for new business accounts",
+    "Spotify blocks explicit songs for kids accounts",
+    "YouTube suspends comments on videos featuring children",
 ]
 
 
