@@ -501,3 +501,13 @@ def classify(item: FeedItem, *, with_facts: bool | None = None) -> Detection:
         published=item.published,
         with_facts=with_facts,
     )
+
+
+def warm_up() -> None:
+    """Compile the gazetteer and every lexicon now rather than on the first item."""
+    gazetteer()
+    for lang in available_langs():
+        load_lexicon(lang)
+
+
+warm_up()

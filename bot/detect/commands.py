@@ -8,18 +8,12 @@ import logging
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from bot.detect.classify import classify_text
-from bot.detect.evaluate import (
-    BadLine,
-    LabelledItem,
-    Report,
-    evaluate,
-    figures,
-    parse_labelled_line,
-)
-from bot.types import LABELS, Detection
+from bot.types import Detection
+
+if TYPE_CHECKING:
+    from bot.detect.evaluate import Report
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +87,8 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str | None, str]]:
 
 
 def _classify_line(text: str) -> dict[str, Any] | str:
+    from bot.detect.classify import classify_text  # compiles the data: only when used
+
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -162,6 +158,8 @@ def _pct(x: float) -> str:
 
 
 def _print_table(report: Report, name: str) -> None:
+    from bot.types import LABELS
+
     langs = ", ".join(f"{k} {v}" for k, v in sorted(report.langs.items()))
     print(f"{name}: {report.n} items ({langs}); borderline counts neither way")
     print()
@@ -207,6 +205,8 @@ def _print_errors(report: Report) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate a labelled file; bad lines are reported on stderr, skipped, and exit 1."""
+    from bot.detect.evaluate import BadLine, LabelledItem, evaluate, figures, parse_labelled_line
+
     path = str(args.file)
     try:
         stream = _open(path)
