@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert
 
 from bot.storage.db import Database
 from bot.storage.schema import StoryRow
-from bot.storage.search import build_search_text
+from bot.storage.search import build_search_text, optimize_search_index
 from bot.stories.service import StoryService
 
 
@@ -201,6 +201,7 @@ async def bench(url: str, n: int, searches: int) -> dict[str, float]:
             await session.execute(delete(StoryRow))
             for i in range(0, len(rows), 5000):
                 await session.execute(insert(StoryRow), rows[i : i + 5000])
+        await optimize_search_index(database)
         load_s = time.perf_counter() - t0
         service = StoryService(database, clock=lambda: datetime(2025, 1, 1, tzinfo=UTC))
         rnd = random.Random(11)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.storage.db import Database
 from bot.storage.schema import StoryRow
 from bot.storage.stories_repo import load_stories
 from bot.stories.parties import aliases
@@ -251,16 +252,32 @@ async def _postgres_search(
     clauses: list[ColumnElement[bool]] = [vector.op("@@")(tsq)]
     if since is not None:
         clauses.append(StoryRow.last_seen_at >= since)
-    total = int(
-        await session.scalar(select(func.count()).select_from(StoryRow).where(*clauses)) or 0
-    )
     rank = func.ts_rank(vector, tsq)
+    # One pass over the matches gives the page and the total (count(*) OVER ()).
     page = (
-        select(StoryRow.id, rank.label("rank"))
+        select(StoryRow.id, rank.label("rank"), func.count().over().label("total"))
         .where(*clauses)
         .order_by(literal_column("rank").desc(), StoryRow.id.desc())
         .limit(limit)
         .offset(offset)
     )
     rows = (await session.execute(page)).all()
+    if rows:
+        total = int(rows[0][2])
+    else:
+        count = select(func.count()).select_from(StoryRow).where(*clauses)
+        total = int(await session.scalar(count) or 0)
     return [(int(r[0]), float(r[1])) for r in rows], total
+
+
+async def optimize_search_index(database: Database) -> None:
+    """Merge the full-text index and refresh planner statistics (after a bulk load)."""
+    if database.is_sqlite:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO story_fts(story_fts) VALUES ('optimize')"))
+            await conn.execute(text("ANALYZE stories"))
+    else:
+        # VACUUM cannot run inside a transaction.
+        async with database.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text("VACUUM ANALYZE stories"))
