@@ -41,3 +41,12 @@ def test_gazetteer_aliases_are_unique() -> None:
         for alias in [*ent.get("aliases", []), *ent.get("cased", []), *ent.get("ambiguous", [])]:
             key = re.sub(r"\s+", " ", fold(alias))
             assert seen.setdefault(key, ent["name"]) == ent["name"], alias
+
+
+def test_package_exports_functions_not_modules() -> None:
+    import bot.detect.classify  # noqa: F401 - the submodule shares the function's name
+    from bot.detect import classify, classify_text
+
+    assert callable(classify)
+    assert classify.__name__ == "classify"
+    assert classify_text.__module__ == "bot.detect.classify"
