@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -242,3 +243,24 @@ async def test_without_an_article_the_feed_text_is_used(database: Database) -> N
     pipeline = StoryPipeline(classifier=ScriptedClassifier([teaser]), article_source=Nothing())
     story = (await run(database, pipeline, [teaser]))[0].story
     assert story.summary.startswith("Starting April 25")
+
+
+async def test_an_entry_that_stops_being_a_dispute_leaves_its_story(database: Database) -> None:
+    classifier = ScriptedClassifier(EVENT[:2])
+    pipeline = StoryPipeline(classifier=classifier)
+    async with database.sessions.begin() as session:
+        stored = [await store(session, r) for r in EVENT[:2]]
+        await pipeline.process(session, stored, NOW)
+    # The second report is corrected and no longer about the dispute.
+    classifier.by_guid = {EVENT[0].guid: EVENT[0]}
+    updated = replace(stored[1], is_update=True)
+    async with database.sessions.begin() as session:
+        changes = await pipeline.process(session, [updated], NOW)
+    assert len(changes) == 1 and [s.entry_id for s in changes[0].story.sources] == [stored[0].id]
+    # Then the first one too: the story and its dispute disappear.
+    classifier.by_guid = {}
+    async with database.sessions.begin() as session:
+        assert await pipeline.process(session, [replace(stored[0], is_update=True)], NOW) == []
+    async with database.sessions() as session:
+        counts = await repo.counts(session)
+    assert counts["stories"] == 0 and counts["disputes"] == 0 and counts["detections"] == 2
