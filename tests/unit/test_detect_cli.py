@@ -41,7 +41,7 @@ GOOD = [
     {"id": "1", "title": "Epic Games sues Apple over App Store rules", "lang": "en"},
     {
         "id": 2,
-        "title": "Microsoft retire Twitter de sa plateforme publicitaire",
+        "title": "Microsoft abandonne Twitter dans ses outils pour annonceurs",
         "content": "À partir du 25 avril 2023, l'accès coûte 42,000 $ par mois.",
     },
     {"id": "3", "title": "A new phone with a bigger screen"},

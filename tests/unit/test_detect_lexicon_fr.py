@@ -13,7 +13,7 @@ CUTOFF_FR = [
     "Amazon coupe l'accès à son API pour les développeurs tiers",
     "Twitter ne sera plus pris en charge par la plateforme de Microsoft",
     "La Russie bloque Telegram sur tout son territoire",
-    "Microsoft retirera Twitter de sa plateforme publicitaire",
+    "Microsoft retirera Twitter de ses outils marketing",
     "L'application de rencontre bannie de l'App Store",
     "Le Nigeria suspend Twitter pour une durée indéterminée",
     "Google retire des dizaines d'applications de prêt du Play Store",
@@ -45,7 +45,7 @@ NEUTRAL_FR = [
     "Google ferme son service de podcasts",
     "Volkswagen supprime sa gamme de citadines",
     "Participez à notre enquête sur les réseaux sociaux",
-    "Comment exclure votre site des résultats de recherche",
+    "Comment retirer vos photos des résultats de recherche",
     "Samsung lance une nouvelle tablette à 499 €",
     "Microsoft supprime WordPad de Windows",
     "Meta lance Threads en Europe",
@@ -78,7 +78,7 @@ def test_non_dispute_headlines(title: str) -> None:
     "title",
     [
         "Apple n'a pas l'intention de poursuivre Google en justice",
-        "Microsoft ne retirera pas Twitter de sa plateforme",
+        "Microsoft ne retirera pas Twitter de ses outils pour annonceurs",
         "Meta dément avoir bloqué les médias canadiens",
     ],
 )
@@ -90,9 +90,9 @@ def test_negation_does_not_fire(title: str) -> None:
 @pytest.mark.parametrize(
     "title",
     [
-        "Microsoft retire Twitter de sa plateforme",
-        "Microsoft a retiré Twitter de sa plateforme",
-        "Microsoft retirera Twitter de sa plateforme",
+        "Microsoft retire Twitter de ses outils pour annonceurs",
+        "Microsoft a retiré Twitter de ses outils pour annonceurs",
+        "Microsoft retirera Twitter de ses outils pour annonceurs",
         "Hootsuite et Buffer retirent Twitter de leurs outils",
     ],
 )
