@@ -147,8 +147,8 @@ def terms(text: str, party_words: frozenset[str] = frozenset()) -> frozenset[str
     for word in words(text):
         if word in STOPWORDS or word in party_words:
             continue
-        concept = CONCEPTS.get(word)
-        out.add(concept if concept else stem(word))
+        stemmed = stem(word)
+        out.add(CONCEPTS.get(word) or CONCEPTS.get(stemmed) or stemmed)
     return frozenset(out)
 
 
