@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.detect import classify
+from bot.detect.facts import extract_facts
 from bot.storage import stories_repo as repo
 from bot.storage.search import build_search_text
 from bot.stories.article import ArticleSource
@@ -212,7 +213,8 @@ class StoryPipeline:
         signals: Sequence[Signal],
         fresh_ids: set[int],
         old_summary: str | None,
-    ) -> str:
+    ) -> tuple[str, Facts]:
+        """The summary, and the facts of the article page when one was fetched."""
         pool = [m for m in group if m.detection.lang == lang] or list(group)
         source = max(
             pool,
@@ -223,15 +225,18 @@ class StoryPipeline:
             ),
         )
         text = richest_text(source.title, source.summary, source.content)
+        facts = Facts()
         if self._articles is not None and is_teaser(text) and source.link:
             if source.entry_id in fresh_ids or not old_summary:
                 fetched = await self._articles.fetch_text(source.link)
                 if fetched and len(fetched) > len(text):
                     text = fetched
+                    facts = extract_facts(fetched, lang, source.published.year)
             else:
                 # The stored summary may come from the article page; do not fetch it again.
-                return old_summary
-        return summarize(text, title=title, parties=parties, signals=[s.phrase for s in signals])
+                return old_summary, facts
+        summary = summarize(text, title=title, parties=parties, signals=[s.phrase for s in signals])
+        return summary, facts
 
     async def _settle(
         self,
@@ -252,7 +257,7 @@ class StoryPipeline:
         parties = ordered_parties(items)
         labels = ordered_labels(label for i in items for label in i.labels)
         signals = merge_signals(s for m in group for s in m.detection.signals)
-        summary = await self._summary(
+        summary, article_facts = await self._summary(
             group, lang, title, parties, signals, fresh_ids, old.summary if old else None
         )
         earliest = [m.published for m in group] + [
@@ -266,7 +271,7 @@ class StoryPipeline:
             labels=labels,
             parties=parties,
             score=max(m.detection.score for m in group),
-            facts=merge_facts(m.detection.facts for m in group),
+            facts=merge_facts([*(m.detection.facts for m in group), article_facts]),
             signals=signals,
             first_seen=min(earliest),
             last_seen=max(m.published for m in group),

@@ -232,6 +232,9 @@ async def test_teasers_are_summarised_from_the_article_page(database: Database) 
     assert articles.urls and articles.urls[0].endswith("/a1")
     assert "April 25, 2023" in story.summary and "$42,000" in story.summary
     assert "weather" not in story.summary
+    # Facts found in the article page join the story's facts.
+    assert [a.value for a in story.facts.amounts] == [42000.0]
+    assert [d.when.isoformat() for d in story.facts.dates] == ["2023-04-25"]
 
 
 async def test_without_an_article_the_feed_text_is_used(database: Database) -> None:
