@@ -169,11 +169,15 @@ def highlight(text_: str, terms: Sequence[QueryTerm], width: int = SNIPPET_CHARS
 
 
 def snippet_for(story: Story, terms: Sequence[QueryTerm]) -> str:
-    """The summary (or title) around the hits; the summary's start when only aliases hit."""
+    """The summary, title or a source's headline around the hits; else the summary's start."""
     for candidate in (story.summary, story.title):
         marked = highlight(candidate, terms)
         if marked:
             return marked
+    for source in story.sources:
+        marked = highlight(source.title, terms)
+        if marked:
+            return f"{source.outlet}: {marked}"
     summary = " ".join((story.summary or story.title).split())
     if len(summary) <= SNIPPET_CHARS:
         return summary

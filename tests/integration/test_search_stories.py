@@ -80,7 +80,9 @@ async def test_light_stems_match_inflections(service: StoryService) -> None:
 
 async def test_words_of_a_french_source_find_an_english_story(service: StoryService) -> None:
     page = await service.search("plateforme publicitaire")
-    assert [h.story.sources.__len__() for h in page.hits] == [5]
+    assert [len(h.story.sources) for h in page.hits] == [5]
+    assert page.hits[0].story.lang == "en"
+    assert "**plateforme** **publicitaire**" in page.hits[0].snippet
 
 
 async def test_outlet_names_are_searchable(service: StoryService) -> None:
