@@ -1,4 +1,4 @@
-"""SIGTERM while an alert is being delivered: the process waits for it, records it, loses nothing."""
+"""SIGTERM during an alert delivery: the process waits, records it and loses nothing."""
 
 from __future__ import annotations
 
