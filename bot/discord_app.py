@@ -30,6 +30,7 @@ from bot.alerts.transports import (
     SentMessage,
     TransientError,
     destination_channel,
+    retry_after_seconds,
 )
 from bot.errors import ConfigError, DisputewatchError
 from bot.settings import Settings
@@ -325,15 +326,7 @@ def _channel_id(dest: str) -> int:
 
 
 def _retry_after(exc: discord.HTTPException) -> float:
-    headers = getattr(exc.response, "headers", None) or {}
-    for name in ("Retry-After", "X-RateLimit-Reset-After"):
-        raw = headers.get(name)
-        if raw:
-            try:
-                return float(raw)
-            except ValueError:
-                continue
-    return 1.0
+    return retry_after_seconds(getattr(exc.response, "headers", None) or {})
 
 
 async def _mapped(call: Awaitable[T], what: NotFoundWhat) -> T:

@@ -150,7 +150,8 @@ class ConsoleTransport:
 # -- Discord over plain HTTP ----------------------------------------------------------------
 
 
-def _retry_after(headers: Mapping[str, str], body: Any) -> float:
+def retry_after_seconds(headers: Mapping[str, str], body: Any = None) -> float:
+    """Read how long Discord asks us to wait from a 429's JSON body or headers (default 1 s)."""
     if isinstance(body, dict) and isinstance(body.get("retry_after"), int | float):
         return float(body["retry_after"])
     for name in ("Retry-After", "X-RateLimit-Reset-After"):
@@ -235,7 +236,7 @@ class DiscordHTTP:
             detail = self._scrub(str(body.get("message") or ""))
         text = f"{shown}: HTTP {status}" + (f" {detail}" if detail else "")
         if status == 429:
-            raise RateLimited(_retry_after(headers, body), text)
+            raise RateLimited(retry_after_seconds(headers, body), text)
         if status >= 500:
             raise TransientError(text)
         if status in (401, 403):
