@@ -89,6 +89,23 @@ def _labels(values: Iterable[str]) -> tuple[Label, ...]:
     return tuple(label for label in LABELS if label in present)
 
 
+# --- locking ------------------------------------------------------------------------------------
+
+STORIES_LOCK_KEY = 0x6477_5354  # "dwST"
+
+
+async def lock_stories(session: AsyncSession) -> None:
+    """Serialise story grouping across processes until the transaction ends.
+
+    On PostgreSQL several pollers may run the pipeline at once; without this two of them could
+    each start a story for the same event. SQLite already allows a single writer.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=STORIES_LOCK_KEY)
+        )
+
+
 # --- detections ---------------------------------------------------------------------------------
 
 

@@ -148,8 +148,11 @@ class StoryPipeline:
             await repo.save_detection(session, entry.id, detection, now)
             if detection.is_dispute and detection.score >= self.config.min_score:
                 wanted.append(entry.id)
-            else:
-                dropped.append(entry.id)
+            elif entry.is_update:
+                dropped.append(entry.id)  # it may have been in a story before this update
+        if not wanted and not dropped:
+            return []
+        await repo.lock_stories(session)
         touched = await repo.detach_entries(session, dropped)
         fresh = await repo.members_by_entry(session, wanted)
         if not fresh and not touched:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import replace
@@ -267,3 +268,20 @@ async def test_an_entry_that_stops_being_a_dispute_leaves_its_story(database: Da
     async with database.sessions() as session:
         counts = await repo.counts(session)
     assert counts["stories"] == 0 and counts["disputes"] == 0 and counts["detections"] == 2
+
+
+async def test_concurrent_pipelines_do_not_split_an_event(database: Database) -> None:
+    pipeline = StoryPipeline(classifier=ScriptedClassifier(EVENT))
+
+    async def first() -> None:
+        async with database.sessions.begin() as session:
+            await pipeline.process(session, [await store(session, EVENT[0])], NOW)
+            await asyncio.sleep(0.3)  # hold the transaction open while the other one runs
+
+    async def second() -> None:
+        await asyncio.sleep(0.1)
+        async with database.sessions.begin() as session:
+            await pipeline.process(session, [await store(session, EVENT[1])], NOW)
+
+    await asyncio.gather(first(), second())
+    assert await partition(database) == {frozenset({"a1", "a2"})}
