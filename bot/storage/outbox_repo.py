@@ -434,3 +434,36 @@ async def dispute_root(
         .order_by(OutboxRow.sent_at, OutboxRow.id)
         .limit(1)
     )
+
+
+async def move_story_rows(session: AsyncSession, from_ids: Sequence[int], to_id: int) -> int:
+    """Hand the alerts of stories merged into another over to it, before they are deleted.
+
+    A destination that already saw one of the merged stories keeps that message: the row now
+    points at the surviving story, so the next delivery edits it instead of posting again. Where
+    the surviving story already has a row for the destination, the extra row goes with its story.
+    """
+    ids = [i for i in dict.fromkeys(from_ids) if i != to_id]
+    if not ids:
+        return 0
+    taken = set(
+        await session.scalars(
+            select(OutboxRow.destination).where(
+                OutboxRow.story_id == to_id, OutboxRow.kind == "story"
+            )
+        )
+    )
+    rows = await session.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.story_id.in_(ids), OutboxRow.kind == "story")
+        .order_by(OutboxRow.sent_at.is_(None), OutboxRow.id)
+    )
+    moved = 0
+    for row in rows:
+        if row.destination in taken:
+            continue
+        taken.add(row.destination)
+        row.story_id = to_id
+        moved += 1
+    await session.flush()
+    return moved

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.detect import classify
 from bot.detect.facts import extract_facts
+from bot.storage import outbox_repo
 from bot.storage import stories_repo as repo
 from bot.storage.search import build_search_text
 from bot.stories.article import ArticleSource
@@ -294,6 +295,8 @@ class StoryPipeline:
             changed = sources_changed or title != old.title or summary != old.summary
             await repo.update_story(session, story_id, data, now, bump=changed)
         await repo.attach_entries(session, story_id, entry_ids)
+        if merged:
+            await outbox_repo.move_story_rows(session, merged, story_id)
         await repo.delete_stories(session, merged)
 
         previous = old.dispute_id if old else None
