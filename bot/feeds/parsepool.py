@@ -53,5 +53,5 @@ class ParserPool:
     def close(self) -> None:
         """Stop the worker processes."""
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
