@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from bot.codec import facts_to_json, signals_to_json
 from bot.types import Detection
 
 if TYPE_CHECKING:
@@ -42,10 +43,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     e.set_defaults(handler=run_eval)
 
 
-def _num(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
 def detection_to_json(item_id: Any, det: Detection) -> dict[str, Any]:
     """Return the JSON record of one verdict."""
     return {
@@ -54,17 +51,8 @@ def detection_to_json(item_id: Any, det: Detection) -> dict[str, Any]:
         "score": det.score,
         "parties": list(det.parties),
         "lang": det.lang,
-        "signals": [
-            {"label": s.label, "phrase": s.phrase, "weight": s.weight} for s in det.signals
-        ],
-        "facts": {
-            "dates": [{"date": d.when.isoformat(), "text": d.text} for d in det.facts.dates],
-            "amounts": [
-                {"value": _num(a.value), "currency": a.currency, "period": a.period, "text": a.text}
-                for a in det.facts.amounts
-            ],
-            "quotes": [{"text": q.text, "speaker": q.speaker} for q in det.facts.quotes],
-        },
+        "signals": signals_to_json(det.signals),
+        "facts": facts_to_json(det.facts),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,68 +13,20 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, TextClause, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.codec import facts_from_json, facts_to_json, signals_from_json, signals_to_json
 from bot.storage.schema import DetectionRow, DisputeRow, EntryRow, FeedRow, StoryRow
 from bot.types import (
     LABELS,
-    Amount,
     Detection,
     Dispute,
-    EffectiveDate,
     Facts,
     Label,
-    Quote,
     Signal,
     Story,
     StorySource,
 )
 
 log = logging.getLogger(__name__)
-
-
-# --- JSON conversions --------------------------------------------------------------------------
-
-
-def facts_to_json(facts: Facts) -> dict[str, Any]:
-    """Facts as JSON-ready data (dates as ISO strings)."""
-    return {
-        "dates": [{"when": d.when.isoformat(), "text": d.text} for d in facts.dates],
-        "amounts": [
-            {"value": a.value, "currency": a.currency, "period": a.period, "text": a.text}
-            for a in facts.amounts
-        ],
-        "quotes": [{"text": q.text, "speaker": q.speaker} for q in facts.quotes],
-    }
-
-
-def facts_from_json(data: Mapping[str, Any] | None) -> Facts:
-    """Facts from what `facts_to_json` wrote."""
-    if not data:
-        return Facts()
-    return Facts(
-        dates=tuple(
-            EffectiveDate(date.fromisoformat(d["when"]), str(d.get("text", "")))
-            for d in data.get("dates", ())
-        ),
-        amounts=tuple(
-            Amount(float(a["value"]), str(a["currency"]), a.get("period"), str(a.get("text", "")))
-            for a in data.get("amounts", ())
-        ),
-        quotes=tuple(Quote(str(q["text"]), q.get("speaker")) for q in data.get("quotes", ())),
-    )
-
-
-def signals_to_json(signals: Iterable[Signal]) -> list[dict[str, Any]]:
-    """Signals as JSON-ready data."""
-    return [{"label": s.label, "phrase": s.phrase, "weight": s.weight} for s in signals]
-
-
-def signals_from_json(data: Iterable[Mapping[str, Any]] | None) -> tuple[Signal, ...]:
-    """Signals from what `signals_to_json` wrote (unknown labels dropped)."""
-    return tuple(
-        Signal(_label(s["label"]), str(s["phrase"]), float(s["weight"]))
-        for s in data or ()
-        if s.get("label") in LABELS
-    )
 
 
 def _label(value: str) -> Label:

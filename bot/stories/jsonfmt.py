@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.codec import facts_to_json, signals_to_json
 from bot.storage.search import SearchHit
-from bot.storage.stories_repo import facts_to_json, signals_to_json
 from bot.types import Dispute, Story, StorySource
 
 
