@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.app import App
 from bot.errors import UserError
+from bot.feeds.poller import PollReport
+from bot.feeds.service import ImportResult
 from bot.logging_setup import configure_logging
 from bot.output import emit_json, entry_json, feed_json, iso, print_table, short_time
+from bot.progress import Progress
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database
 
@@ -165,7 +168,14 @@ def _feeds_import(args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from exc
-    result = with_app(args, lambda app: app.feeds.import_opml(data, source=str(path)))
+
+    async def work(app: App) -> ImportResult:
+        with Progress(None, f"importing {path.name}", quiet=args.json) as bar:
+            return await app.feeds.import_opml(
+                data, source=str(path), on_feed=lambda url: bar.advance(note=url)
+            )
+
+    result = with_app(args, work)
     for error in result.errors:
         sys.stderr.write(f"{error}\n")
     if args.json:
@@ -194,7 +204,14 @@ def _feeds_export(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    report = with_app(args, lambda app: app.poller.poll_due(force=args.all))
+    async def work(app: App) -> PollReport:
+        total = await app.poller.count_due(force=args.all)
+        with Progress(total, "polling feeds", quiet=args.json) as bar:
+            return await app.poller.poll_due(
+                force=args.all, on_feed=lambda r: bar.advance(note=r.title or r.url)
+            )
+
+    report = with_app(args, work)
     for result in report.results:
         if result.failed:
             sys.stderr.write(f"feed {result.feed_id} ({result.url}) failed: {result.error}\n")

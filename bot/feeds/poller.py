@@ -148,8 +148,21 @@ class Poller:
         """Say whether the run loop is going."""
         return self._running
 
-    async def poll_due(self, *, force: bool = False) -> PollReport:
-        """Poll every due feed once (every active feed with ``force``)."""
+    async def count_due(self, *, force: bool = False) -> int:
+        """Count the feeds ``poll_due`` would fetch now (for a progress bar)."""
+        async with self.database.sessions() as session:
+            return await repo.count_due(session, self.clock(), force=force)
+
+    async def poll_due(
+        self,
+        *,
+        force: bool = False,
+        on_feed: Callable[[FeedPollResult], None] | None = None,
+    ) -> PollReport:
+        """Poll every due feed once (every active feed with ``force``).
+
+        ``on_feed`` is called as each feed finishes (the command line draws progress with it).
+        """
         report = PollReport()
         round_start = self.clock()
         while True:
@@ -171,7 +184,7 @@ class Poller:
             if not claimed:
                 break
             self._quiet = []
-            results = await asyncio.gather(*(self._poll_one(f) for f in claimed))
+            results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
             if self._quiet:
                 async with (
                     self.database.writing(),
@@ -201,6 +214,14 @@ class Poller:
                 session.begin(),
             ):
                 await repo.record_quiet_polls(session, self._quiet, now=self.clock())
+        return result
+
+    async def _poll_reporting(
+        self, feed: repo.FeedState, on_feed: Callable[[FeedPollResult], None] | None
+    ) -> FeedPollResult:
+        result = await self._poll_one(feed)
+        if on_feed is not None:
+            on_feed(result)
         return result
 
     async def _poll_one(self, feed: repo.FeedState) -> FeedPollResult:

@@ -160,9 +160,16 @@ class FeedService:
             return await repo.list_feeds(session, guild_id)
 
     async def import_opml(
-        self, data: bytes, source: str = "OPML", guild_id: int | None = None
+        self,
+        data: bytes,
+        source: str = "OPML",
+        guild_id: int | None = None,
+        on_feed: Callable[[str], None] | None = None,
     ) -> ImportResult:
-        """Add every valid feed of an OPML file in one transaction; report the bad ones."""
+        """Add every valid feed of an OPML file in one transaction; report the bad ones.
+
+        ``on_feed`` is called with each outline's URL as it is handled (for a progress bar).
+        """
         try:
             parsed = parse_opml(data, source=source)
         except ParseError as exc:
@@ -173,6 +180,8 @@ class FeedService:
         now = self.clock()
         async with self.database.sessions() as session, session.begin():
             for entry in parsed.feeds:
+                if on_feed is not None:
+                    on_feed(entry.url)
                 try:
                     url = validate_url_syntax(entry.url)
                 except FeedError as exc:

@@ -288,6 +288,14 @@ def _state(r: FeedRow) -> FeedState:
     )
 
 
+async def count_due(session: AsyncSession, now: datetime, *, force: bool = False) -> int:
+    """Count the active feeds a poll round would fetch now."""
+    conditions = [FeedRow.status == "active"]
+    if not force:
+        conditions.append(FeedRow.next_poll_at <= now)
+    return int(await session.scalar(select(func.count()).where(*conditions)) or 0)
+
+
 async def next_due_time(session: AsyncSession) -> datetime | None:
     """Return when the next active feed is due."""
     return await session.scalar(

@@ -217,7 +217,12 @@ async def test_a_failing_feed_does_not_stop_the_others(
     server.set("/gone.xml", "", status=404)
     for path in ("/good.xml", "/bad.xml", "/gone.xml"):
         await add(database, server.url(path), clock)
-    report = await make_poller(database, fetcher, clock).poll_due()
+    poller = make_poller(database, fetcher, clock)
+    assert await poller.count_due() == 3
+    finished: list[str] = []
+    report = await poller.poll_due(on_feed=lambda r: finished.append(r.url))
+    assert sorted(finished) == sorted(r.url for r in report.results)
+    assert await poller.count_due() == 0
     by_path = {r.url.rsplit("/", 1)[-1]: r for r in report.results}
     assert by_path["good.xml"].status == "baseline"
     assert by_path["gone.xml"].failed and "404" in (by_path["gone.xml"].error or "")
