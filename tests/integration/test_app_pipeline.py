@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
+from bot.errors import UserError
 from bot.settings import Settings
+from bot.storage import outbox_repo
 from tests.integration.cli import cli_env, run_cli
 from tests.integration.feedserver import FeedServer
 from tests.integration.rssgen import Item, rss
 
-WHEN = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+WHEN = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 NOISE = [Item(f"n{k}", f"A new laptop with a brighter screen, model {k}") for k in range(3)]
 FIRST = Item(
     "a-1",
@@ -114,3 +116,28 @@ async def test_scan_prints_entries_then_stories(
     assert show.code == 0 and show.records()[0]["title"] == story["title"]
     human = await run_cli("scan", "--all", env=env, cwd=tmp_path)
     assert human.code == 0 and "0 new entries" in human.err
+
+
+async def test_backfill_posts_recent_stories_once(db_url: str, server: FeedServer) -> None:
+    printed: list[str] = []
+    app = App(settings(db_url), console_writer=printed.append)
+    guild, channel = 333333333333333333, 444444444444444444
+    server.set("/a.xml", rss([FIRST, *NOISE], title="Outlet A"))
+    try:
+        await app.open()
+        added = await app.feeds.add(server.url("/a.xml"))
+        # The first fetch is a silent baseline, but its dispute items still form stories.
+        await app.outbox.deliver_due(datetime.now(UTC))
+        assert printed == []
+        with pytest.raises(UserError, match="alert channel"):
+            await app.backfill(added.feed.id, guild, 30)
+        await app.guilds.set_channel(guild, channel)
+        assert await app.backfill(added.feed.id, guild, 30) == 1
+        assert await app.backfill(added.feed.id, guild, 30) == 0  # never twice
+        with pytest.raises(UserError, match="between 1 and 30"):
+            await app.backfill(added.feed.id, guild, 90)
+        async with app.database.sessions() as session:
+            rows = await outbox_repo.rows_for(session, f"channel:{channel}")
+        assert len(rows) == 1 and rows[0].is_backfill
+    finally:
+        await app.close()
