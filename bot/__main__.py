@@ -6,4 +6,6 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+# Spawned parse workers must never run the command line again.
+if __name__ == "__main__":
+    sys.exit(main())
