@@ -134,6 +134,12 @@ def _tsquery(terms: Sequence[QueryTerm], keys: Sequence[str]) -> str:
     return " & ".join(parts)
 
 
+def _rank_query(terms: Sequence[QueryTerm]) -> str:
+    """Any query word (or its stem): what the title is ranked on."""
+    words_ = {w for t in terms for w in (t.word, t.stem)}
+    return " | ".join(f"'{w}'" for w in sorted(words_))
+
+
 def _is_hit(token: str, terms: Sequence[QueryTerm]) -> bool:
     for w in words(token):
         s = stem(w)
@@ -209,7 +215,9 @@ async def search_stories(
     if session.get_bind().dialect.name == "sqlite":
         rows, total = await _sqlite_search(session, _fts5_query(terms, keys), since, limit, offset)
     else:
-        rows, total = await _postgres_search(session, _tsquery(terms, keys), since, limit, offset)
+        rows, total = await _postgres_search(
+            session, _tsquery(terms, keys), _rank_query(terms), since, limit, offset
+        )
     stories = {s.id: s for s in await load_stories(session, [r[0] for r in rows])}
     hits = tuple(
         SearchHit(stories[sid], snippet_for(stories[sid], terms), rank)
@@ -249,19 +257,27 @@ async def _sqlite_search(
 
 
 async def _postgres_search(
-    session: AsyncSession, query: str, since: datetime | None, limit: int, offset: int
+    session: AsyncSession,
+    query: str,
+    rank_query: str,
+    since: datetime | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[tuple[int, float]], int]:
     tsq = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", query))
+    rank_q = func.to_tsquery(literal_column("'simple'"), bindparam("rank_q", rank_query))
     vector: ColumnElement[Any] = literal_column("stories.search_vector")
     clauses: list[ColumnElement[bool]] = [vector.op("@@")(tsq)]
     if since is not None:
         clauses.append(StoryRow.last_seen_at >= since)
-    rank = func.ts_rank(vector, tsq)
+    # Stories whose title holds the words first, then the most recent: ranking on the small
+    # title vector keeps broad queries fast (see migration 0002).
+    rank = func.ts_rank(literal_column("stories.title_vector"), rank_q)
     # One pass over the matches gives the page and the total (count(*) OVER ()).
     page = (
         select(StoryRow.id, rank.label("rank"), func.count().over().label("total"))
         .where(*clauses)
-        .order_by(literal_column("rank").desc(), StoryRow.id.desc())
+        .order_by(literal_column("rank").desc(), StoryRow.last_seen_at.desc(), StoryRow.id.desc())
         .limit(limit)
         .offset(offset)
     )
