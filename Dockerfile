@@ -17,6 +17,8 @@ RUN pip install ".[postgres]"
 
 RUN mkdir -p /data && chown disputewatch:disputewatch /data
 VOLUME /data
+# Run from the volume, so a relative DATABASE_URL (as in .env.example) is written there too.
+WORKDIR /data
 
 ENV DATABASE_URL=sqlite+aiosqlite:////data/disputewatch.db \
     WEB_HOST=0.0.0.0 \
