@@ -44,8 +44,11 @@ class ParserPool:
         )
         try:
             return await asyncio.get_running_loop().run_in_executor(self._ensure(), job)
-        except BrokenProcessPool:
-            log.warning("a parser process died; parsing in the main process from now on")
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            # A worker died or could not be started (no fork/spawn allowed, no memory...).
+            log.warning(
+                "parser processes failed (%s); parsing in the main process from now on", exc
+            )
             self.close()
             self.workers = 0
             return parse_feed(body, base_url=base_url, content_type=content_type, now=now)

@@ -29,3 +29,16 @@ async def test_worker_processes_parse_like_the_main_process() -> None:
             await pool.parse(broken, base_url="https://x.example/", content_type=None, now=NOW)
     finally:
         pool.close()
+
+
+async def test_a_pool_that_cannot_start_falls_back_to_inline_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: ParserPool) -> None:
+        raise OSError("no processes for you")
+
+    monkeypatch.setattr(ParserPool, "_ensure", refuse)
+    pool = ParserPool(2)
+    body = rss([Item(f"id-{n}", f"Story {n}", "x" * 200) for n in range(200)]).encode()
+    parsed = await pool.parse(body, base_url="https://x.example/", content_type=None, now=NOW)
+    assert len(parsed.items) == 200 and pool.workers == 0
