@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_
 
+from bot import metrics
 from bot.alerts.notices import enqueue_notice
 from bot.alerts.render import AlertMessage
 from bot.alerts.transports import (
@@ -207,6 +208,9 @@ class OutboxWorker:
             try:
                 outcome = await self._deliver(item, now)
                 report.add("dropped" if outcome == _MESSAGE_GONE else outcome)
+                metrics.record_alert(
+                    destination_kind(item.destination), outcome in ("sent", "edited")
+                )
                 if outcome in ("held", "dropped"):
                     # The whole destination was held or dropped, its other rows with it.
                     break

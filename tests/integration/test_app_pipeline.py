@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.metrics import REGISTRY
 from bot.errors import UserError
 from bot.settings import Settings
 from bot.storage import outbox_repo
@@ -32,6 +33,10 @@ SECOND = Item(
     link="https://outlet-b.example/epic-sues",
     published=WHEN.replace(hour=14),
 )
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 @pytest.fixture
@@ -64,12 +69,16 @@ async def test_one_alert_per_story_then_an_edit(db_url: str, server: FeedServer)
         assert printed == []  # the first fetch of a feed is a silent baseline
 
         server.set("/a.xml", rss([FIRST, *NOISE], title="Outlet A"))
+        detected_before = _sample("disputewatch_detections_total", label="cutoff")
         report = await app.poller.poll_due(force=True)
         [change] = report.stories
         assert change.created and "cutoff" in change.story.labels
         assert {"Apple", "Epic Games"} <= set(change.story.parties)
+        sent_before = _sample("disputewatch_alerts_sent_total", transport="console")
         delivered = await app.outbox.deliver_due(datetime.now(UTC))
         assert delivered.sent == 1
+        assert _sample("disputewatch_alerts_sent_total", transport="console") == sent_before + 1
+        assert _sample("disputewatch_detections_total", label="cutoff") == detected_before + 1
         assert len(printed) == 1 and "Fortnite" in printed[0]
 
         server.set("/b.xml", rss([SECOND, *NOISE[:1]], title="Outlet B"))
