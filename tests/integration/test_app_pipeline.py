@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.metrics import REGISTRY
 from bot.errors import UserError
+from bot.metrics import REGISTRY
 from bot.settings import Settings
 from bot.storage import outbox_repo
 from tests.integration.cli import cli_env, run_cli
