@@ -82,3 +82,9 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "configuration error: WEB_PORT: expected a whole number, got 'abc'"
     ]
+
+
+def test_readme_documents_every_variable() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in env_example_defaults() if f"| `{name}` |" not in readme]
+    assert missing == []
