@@ -150,3 +150,31 @@ async def test_backfill_posts_recent_stories_once(db_url: str, server: FeedServe
         assert len(rows) == 1 and rows[0].is_backfill
     finally:
         await app.close()
+
+
+async def test_a_disabled_feed_is_announced_to_its_servers(db_url: str, server: FeedServer) -> None:
+    env = {
+        "DATABASE_URL": db_url,
+        "DEFAULT_FEEDS": "false",
+        "ALLOW_PRIVATE_FEEDS": "true",
+        "WEB_PORT": "0",
+        "FEED_DISABLE_AFTER": "1",
+    }
+    app = App(Settings.from_env(env), console_writer=lambda _text: None)
+    guild, channel = 555555555555555555, 666666666666666666
+    server.set("/a.xml", rss(NOISE, title="Outlet A"))
+    try:
+        await app.open()
+        await app.feeds.add(server.url("/a.xml"))
+        await app.guilds.set_channel(guild, channel)
+        server.set("/a.xml", "gone", status=500)
+        report = await app.poller.poll_due(force=True)
+        assert [r.status for r in report.results] == ["disabled"]
+        async with app.database.sessions() as session:
+            rows = await outbox_repo.rows_for(session, f"channel:{channel}")
+        [notice] = rows
+        assert notice.kind == "notice"
+        text = str(notice.payload)
+        assert "Outlet A" in text and "disabled" in text
+    finally:
+        await app.close()
