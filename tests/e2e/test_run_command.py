@@ -1,4 +1,4 @@
-"""`python -m bot run` with a token: connects to the (fake) gateway, never syncs, stops on SIGTERM."""
+"""`python -m bot run` with a token: connects to the gateway, never syncs, stops on SIGTERM."""
 
 from __future__ import annotations
 
