@@ -70,6 +70,9 @@ _BOILERPLATE_INLINE = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r"\bthe post\b.{0,300}?\bappeared first on\b[^.\n]*\.?",
+        # Related-article boxes glued into the text: "Editor's Pick <linked headline>".
+        r"\b(editor['’]s picks?|related( article| story)?\s*:|also read\s*:|[àa] lire aussi\s*:)"
+        r"[^.!?’”\n]{0,160}[’”]?",
         r"\bl['’]article\b.{0,300}?\best apparu en premier sur\b[^.\n]*\.?",
         r"\b(read more|continue reading|lire la suite|read the full (story|article))\b[^.\n]*"
         r"(\.|…|»|$)",

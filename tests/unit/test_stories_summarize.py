@@ -147,3 +147,14 @@ def test_real_feed_items_summarise_without_boilerplate(shared_data: Path) -> Non
             assert not summary.startswith("Illustration by")
             count += 1
     assert count > 50
+
+
+def test_related_article_boxes_are_removed() -> None:
+    text = (
+        "The regulator opened a formal case against the app maker on Monday. "
+        "Editor's Pick Phone maker confirms a delay ‘in the coming weeks’ The company said it "
+        "would answer the complaint. Related: Ten tips for a better battery life"
+    )
+    cleaned = clean_text(text)
+    assert "Editor" not in cleaned and "Ten tips" not in cleaned
+    assert "formal case" in cleaned and "answer the complaint" in cleaned
