@@ -43,7 +43,9 @@ _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
 _FIRST_WORD = re.compile(r"\W*(\w[\w&.-]*)")
 _DIRECT_OBJECT_WORDS = 4
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]")
-_LOCATIVE = re.compile(r"\b(?:from|off|on|in|de|du|des|sur)\s*$")
+_LOCATIVE = re.compile(
+    r"\b(?:from|off|on|in|de|du|des|sur)(?:\s+(?:the|its|their|le|la|les|sa|son|ses))?\s*$"
+)
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
     "ceo",
@@ -263,7 +265,7 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         # ("cuts off access to Bing data"); "ends support for Windows 10" is end of life.
         if lex.access is not None and lex.access.search(seg.folded, end, first.start):
             return True
-        pre = seg.folded[max(end, first.start - 6) : first.start]
+        pre = seg.folded[max(end, first.start - 12) : first.start]
         if not _LOCATIVE.search(pre):
             return False
         hi = first.start
