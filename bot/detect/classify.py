@@ -254,6 +254,16 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         return any(x.type in AUTHORITY_TYPES for x in following)
     actor = _actor(seg, m.start(), 10)
     companies = [x for x in following if x.type in _COMPANY_TYPES]
+    if companies and lex.own is not None:
+        # A possessive right after the verb makes what follows the actor's own, even when it
+        # names another company's platform ("shuts down its Android app"); only access to the
+        # other party ("drops its support for Twitter", "cuts its API to Y") still counts.
+        own = lex.own.search(seg.folded, end, _after_offset(seg, end, 2))
+        if own is not None and own.start() - end <= 2:
+            between = seg.folded[own.end() : companies[0].start]
+            terms = rule.terms if rule.terms is not None else lex.access
+            if terms is None or terms.search(between) is None:
+                return False
     if kind in ("party", "party_or_terms") and companies:
         first = companies[0]
         if actor is None or not gaz.related(first.name, actor.name):

@@ -27,6 +27,8 @@ CUTOFF_EN = [
     "Apple restricts Epic Games' developer account",
     "YouTube suspends Jake Doe's channel",
     "Google bans third-party call recording apps",
+    "Roku loses Fox sports networks in fee spat",
+    "Malaysia bans Twitch",
 ]
 
 LEGAL_EN = [
@@ -45,6 +47,8 @@ LEGAL_EN = [
     "Meta ordered to pay €1.2 billion for transferring data to the US",
     "Amazon faces FTC lawsuit over Prime cancellations",
     "Epic v. Apple: Supreme Court declines to hear appeals",
+    "X sued by music publishers over song rights",
+    "Hotel groups sue Booking over parity clauses",
 ]
 
 NEUTRAL_EN = [
@@ -72,6 +76,9 @@ NEUTRAL_EN = [
     "Microsoft bans passwords for new business accounts",
     "Spotify blocks explicit songs for kids accounts",
     "YouTube suspends comments on videos featuring children",
+    "Evernote shuts down its iOS widget",
+    "Reddit blocks links to phishing sites",
+    "AI assistant now writes court filings for small firms",
 ]
 
 

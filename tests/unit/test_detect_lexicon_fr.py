@@ -22,6 +22,8 @@ CUTOFF_FR = [
     "Meta va bloquer les actualités au Canada",
     "Microsoft met fin à son partenariat avec Twitter",
     "Le gouvernement ordonne le blocage de Telegram",
+    "SFR cesse de diffuser les chaînes de Canal+",
+    "Le Maroc bloque Telegram",
 ]
 
 LEGAL_FR = [
@@ -38,6 +40,8 @@ LEGAL_FR = [
     "Uber accepte de payer 100 millions pour clore les poursuites",
     "OpenAI assigné en justice par des auteurs",
     "Elon Musk menace de poursuivre Microsoft",
+    "Bruxelles ouvre une procédure d'infraction contre Amazon",
+    "La CNIL engage une procédure de sanction contre Criteo",
 ]
 
 NEUTRAL_FR = [
@@ -53,6 +57,7 @@ NEUTRAL_FR = [
     "Procès-verbal : la réunion annuelle d'Apple",
     "Twitter supprime les coches bleues historiques",
     "Essai clinique : une startup lève 10 millions",
+    "Spotify ne sera plus disponible sur les vieilles enceintes Sonos",
 ]
 
 
