@@ -125,6 +125,7 @@ async def _ours(args: argparse.Namespace) -> dict[str, Any]:
     from bot.feeds.parsepool import ParserPool
     from bot.feeds.poller import Poller, PollSettings
     from bot.storage import repository as repo
+    from bot.storage import stories_repo
     from bot.storage.db import Database
 
     database = Database(f"sqlite+aiosqlite:///{args.db}")
@@ -143,7 +144,7 @@ async def _ours(args: argparse.Namespace) -> dict[str, Any]:
     parser.close()
     await fetcher.close()
     async with database.sessions() as session:
-        stored = await repo.count_entries(session)
+        stored = (await stories_repo.counts(session))["entries"]
     await database.dispose()
     failed = len(report.failed)
     return {

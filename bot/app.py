@@ -21,6 +21,7 @@ from bot.alerts.render import render_console
 from bot.alerts.route import OutboxRouter
 from bot.alerts.settings_service import GuildSettingsService
 from bot.alerts.transports import ConsoleTransport, Transport, WebhookTransport
+from bot.codec import iso
 from bot.detect import classify
 from bot.errors import StorageError, UserError
 from bot.feeds.fetch import FetchConfig, Fetcher
@@ -223,14 +224,13 @@ class App:
         async with self.database.sessions() as session:
             feeds = await repo.count_feeds(session)
             last_poll = await repo.last_poll_time(session)
-            entries = await repo.count_entries(session)
         counts = await self.stories.counts()
         return {
             "version": __version__,
             "feeds_active": feeds.get("active", 0),
             "feeds_disabled": feeds.get("disabled", 0),
-            "last_poll": last_poll.isoformat().replace("+00:00", "Z") if last_poll else None,
-            "entries": entries,
+            "last_poll": iso(last_poll),
+            "entries": counts.get("entries", 0),
             "stories": counts.get("stories", 0),
             "disputes": counts.get("disputes", 0),
             "uptime_s": round(time.monotonic() - self.started_at),

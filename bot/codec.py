@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, overload
 
 from bot.types import LABELS, Amount, EffectiveDate, Facts, Label, Quote, Signal
+
+
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+def iso(value: datetime | None) -> str | None:
+    """Format a time as ISO 8601 UTC with a "Z" (None stays None)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def number(value: float) -> float | int:

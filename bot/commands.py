@@ -8,17 +8,18 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.app import App
 from bot.errors import UserError
 from bot.feeds.poller import PollReport
 from bot.feeds.service import ImportResult
 from bot.logging_setup import configure_logging
-from bot.output import emit_json, entry_json, feed_json, iso, print_table, short_time
+from bot.output import emit_json, entry_json, feed_json, print_table, short_time
 from bot.progress import Progress
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database
+from bot.stories.jsonfmt import story_to_json
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,20 @@ def with_app(args: argparse.Namespace, work: Callable[[App], Awaitable[T]]) -> T
             return await work(app)
         finally:
             await app.close()
+
+    return asyncio.run(run())
+
+
+def with_database(args: argparse.Namespace, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database alone (no migrations, no app), run ``work``, close it."""
+    settings = settings_for(args)
+
+    async def run() -> T:
+        database = Database(settings.database_url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
 
     return asyncio.run(run())
 
@@ -93,18 +108,12 @@ def register(sub: SubParsers) -> None:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
+    async def upgrade(database: Database) -> str:
+        await database.upgrade()
+        current, _ = await database.current_revision()
+        return current or "empty"
 
-    async def run() -> str:
-        database = Database(settings.database_url)
-        try:
-            await database.upgrade()
-            current, _ = await database.current_revision()
-            return current or "empty"
-        finally:
-            await database.dispose()
-
-    revision = asyncio.run(run())
+    revision = with_database(args, upgrade)
     sys.stderr.write(f"database is at revision {revision}\n")
     return 0
 
@@ -226,7 +235,7 @@ def _scan(args: argparse.Namespace) -> int:
         for entry in entries:
             emit_json(entry_json(entry))
         for change in stories:
-            emit_json(_story_json(change.story) | {"created": change.created})
+            emit_json(story_to_json(change.story) | {"created": change.created})
     else:
         if entries:
             print_table(
@@ -252,12 +261,6 @@ def _scan(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _story_json(story: Any) -> dict[str, Any]:
-    from bot.stories.jsonfmt import story_to_json
-
-    return story_to_json(story)
-
-
 def _about(args: argparse.Namespace) -> int:
     info = with_app(args, lambda app: app.about())
     if args.json:
@@ -268,4 +271,4 @@ def _about(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["iso", "register", "settings_for", "with_app"]
+__all__ = ["register", "settings_for", "with_app", "with_database"]

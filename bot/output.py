@@ -9,14 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
+from bot.codec import iso
 from bot.types import FeedInfo, StoredEntry
-
-
-def iso(value: datetime | None) -> str | None:
-    """Format a time as ISO 8601 UTC with a Z, or None."""
-    if value is None:
-        return None
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def emit_json(record: Mapping[str, Any], out: TextIO | None = None) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot.codec import facts_to_json, signals_to_json
+from bot.output import emit_json
 from bot.types import Detection
 
 if TYPE_CHECKING:
@@ -130,10 +131,10 @@ def run_classify(args: argparse.Namespace) -> int:
             result: dict[str, Any] | str = problem if text is None else _classify_line(text)
             if isinstance(result, str):
                 bad += 1
-                out.write(json.dumps({"error": result, "line": lineno}) + "\n")
+                emit_json({"error": result, "line": lineno}, out)
                 print(f"{name}:{lineno}: {result}", file=sys.stderr)
             else:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                emit_json(result, out)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -220,7 +221,7 @@ def run_eval(args: argparse.Namespace) -> int:
     report = evaluate(items)
     if args.json:
         for record in figures(report):
-            print(json.dumps(record))
+            emit_json(record)
     else:
         _print_table(report, path)
     if args.errors:

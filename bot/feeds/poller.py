@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.parse import discover_feeds, looks_like_html
+from bot.feeds.parse import ParsedFeed, discover_feeds, looks_like_html
 from bot.feeds.parsepool import ParserPool
 from bot.feeds.schedule import adapt_interval, backoff_delay, jittered
 from bot.storage import repository as repo
@@ -74,6 +74,8 @@ class FeedPollResult:
     updated_entries: list[StoredEntry] = field(default_factory=list)
     stories: list[StoryChange] = field(default_factory=list)
     warning: str | None = None
+    # Bookkeeping of a poll that found nothing new, written in bulk with the round's others.
+    quiet: repo.QuietPoll | None = None
 
     @property
     def failed(self) -> bool:
@@ -141,7 +143,6 @@ class Poller:
         self.last_round_at: datetime | None = None
         self.last_error: str | None = None
         self._running = False
-        self._quiet: list[repo.QuietPoll] = []
 
     @property
     def alive(self) -> bool:
@@ -183,38 +184,39 @@ class Poller:
                 )
             if not claimed:
                 break
-            self._quiet = []
             results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
-            if self._quiet:
-                async with (
-                    self.database.writing(),
-                    self.database.sessions() as session,
-                    session.begin(),
-                ):
-                    await repo.record_quiet_polls(session, self._quiet, now=self.clock())
+            await self._record_quiet(results)
             report.results.extend(results)
         self.last_round_at = self.clock()
         return report
 
-    async def ingest(self, feed_id: int, fetched: FetchResult) -> FeedPollResult:
-        """Store a fetch made elsewhere (adding a feed) as this feed's poll."""
+    async def ingest(
+        self, feed_id: int, fetched: FetchResult, parsed: ParsedFeed | None = None
+    ) -> FeedPollResult:
+        """Store a fetch made elsewhere (adding a feed) as this feed's poll.
+
+        ``parsed`` is the caller's parse of ``fetched``, so the body is not parsed twice.
+        """
         async with self.database.sessions() as session:
             feed = await repo.get_feed_state(session, feed_id)
         if feed is None:
             raise FeedError(f"feed {feed_id} no longer exists", kind="gone")
-        self._quiet = []
         try:
-            result = await self._store(feed, fetched)
+            result = await self._store(feed, fetched, parsed)
         except ParseError as exc:
             return await self._fail(feed, str(exc), "parse", None)
-        if self._quiet:
+        await self._record_quiet([result])
+        return result
+
+    async def _record_quiet(self, results: Sequence[FeedPollResult]) -> None:
+        quiet = [r.quiet for r in results if r.quiet is not None]
+        if quiet:
             async with (
                 self.database.writing(),
                 self.database.sessions() as session,
                 session.begin(),
             ):
-                await repo.record_quiet_polls(session, self._quiet, now=self.clock())
-        return result
+                await repo.record_quiet_polls(session, quiet, now=self.clock())
 
     async def _poll_reporting(
         self, feed: repo.FeedState, on_feed: Callable[[FeedPollResult], None] | None
@@ -252,7 +254,9 @@ class Poller:
             metrics.record_fetch_error("internal")
             return await self._fail(feed, f"internal error: {exc}", "internal", None)
 
-    async def _store(self, feed: repo.FeedState, fetched: FetchResult) -> FeedPollResult:
+    async def _store(
+        self, feed: repo.FeedState, fetched: FetchResult, parsed: ParsedFeed | None = None
+    ) -> FeedPollResult:
         now = self.clock()
         result = FeedPollResult(feed.id, feed.url, feed.title, fetched.status)
         title: str | None = None
@@ -260,13 +264,17 @@ class Poller:
         lang: str | None = None
         changed = False
         if fetched.status == "ok" and fetched.body is not None:
-            if looks_like_html(fetched.body, fetched.content_type):
-                found = discover_feeds(fetched.body, fetched.final_url)
-                hint = f"; it links to the feed {found[0].url}" if found else ""
-                raise ParseError(f"this address is a web page, not a feed{hint}")
-            parsed = await self.parser.parse(
-                fetched.body, base_url=fetched.final_url, content_type=fetched.content_type, now=now
-            )
+            if parsed is None:
+                if looks_like_html(fetched.body, fetched.content_type):
+                    found = discover_feeds(fetched.body, fetched.final_url)
+                    hint = f"; it links to the feed {found[0].url}" if found else ""
+                    raise ParseError(f"this address is a web page, not a feed{hint}")
+                parsed = await self.parser.parse(
+                    fetched.body,
+                    base_url=fetched.final_url,
+                    content_type=fetched.content_type,
+                    now=now,
+                )
             result.warning = parsed.warning
             title, site_url, lang = parsed.title or None, parsed.site_url, parsed.lang
             feed_title = title or feed.title or feed.url
@@ -311,16 +319,14 @@ class Poller:
             return result
         # Nothing changed: the bookkeeping is batched with the other quiet feeds of the round.
         interval = self._interval(feed, False)
-        self._quiet.append(
-            repo.QuietPoll(
-                feed_id=feed.id,
-                next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
-                interval_s=interval,
-                etag=fetched.etag or feed.etag,
-                last_modified=fetched.last_modified or feed.last_modified,
-                body_hash=fetched.body_hash or feed.body_hash,
-                new_url=fetched.permanent_redirect,
-            )
+        result.quiet = repo.QuietPoll(
+            feed_id=feed.id,
+            next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
+            interval_s=interval,
+            etag=fetched.etag or feed.etag,
+            last_modified=fetched.last_modified or feed.last_modified,
+            body_hash=fetched.body_hash or feed.body_hash,
+            new_url=fetched.permanent_redirect,
         )
         return result
 

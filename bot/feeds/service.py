@@ -101,7 +101,7 @@ class FeedService:
                 await repo.subscribe(session, guild_id, feed.id, now, added_by)
         poll: FeedPollResult | None = None
         if created or feed.status == "disabled":
-            poll = await self.poller.ingest(feed.id, fetched)
+            poll = await self.poller.ingest(feed.id, fetched, parsed)
         async with self.database.sessions() as session:
             fresh = await repo.get_feed(session, feed.id)
         log.info("feed %d added (%s), %d items", feed.id, feed_url, len(parsed.items))

@@ -504,11 +504,6 @@ async def store_items(
     return new, updated
 
 
-async def count_entries(session: AsyncSession) -> int:
-    """Count stored entries."""
-    return int(await session.scalar(select(func.count()).select_from(EntryRow)) or 0)
-
-
 async def feed_story_ids_since(session: AsyncSession, feed_id: int, since: datetime) -> list[int]:
     """Return the ids of stories that a feed's entries published since a time belong to."""
     rows = await session.scalars(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from datetime import UTC, date, datetime
-from typing import Any, TextIO
+from typing import TextIO
 
-from bot.commands import settings_for
+from bot.commands import with_database
+from bot.output import emit_json
 from bot.storage.db import Database
 from bot.storage.search import SearchPage
 from bot.stories.jsonfmt import dispute_ref, dispute_to_json, hit_to_json, story_ref, story_to_json
@@ -47,32 +46,22 @@ def _day(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-def _write_json(obj: dict[str, Any], out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
-
-
 def _search(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
+    async def search(database: Database) -> SearchPage:
+        return await StoryService(database).search(
+            args.query,
+            label=args.label,
+            party=args.party,
+            lang=args.lang,
+            since=args.since,
+            limit=args.limit,
+            offset=args.offset,
+        )
 
-    async def run() -> SearchPage:
-        database = Database(settings.database_url)
-        try:
-            return await StoryService(database).search(
-                args.query,
-                label=args.label,
-                party=args.party,
-                lang=args.lang,
-                since=args.since,
-                limit=args.limit,
-                offset=args.offset,
-            )
-        finally:
-            await database.dispose()
-
-    page = asyncio.run(run())
+    page = with_database(args, search)
     if args.json:
         for hit in page.hits:
-            _write_json(hit_to_json(hit), sys.stdout)
+            emit_json(hit_to_json(hit), sys.stdout)
     else:
         for hit in page.hits:
             s = hit.story
@@ -131,27 +120,22 @@ def _print_dispute(dispute: Dispute, out: TextIO) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
     ref = str(args.id)
 
-    async def run() -> Story | Dispute | None:
-        database = Database(settings.database_url)
-        try:
-            return await StoryService(database).show(ref)
-        finally:
-            await database.dispose()
+    async def show(database: Database) -> Story | Dispute | None:
+        return await StoryService(database).show(ref)
 
-    found = asyncio.run(run())
+    found = with_database(args, show)
     if found is None:
         sys.stderr.write(f"nothing found for {ref!r}\n")
         return 1
     if isinstance(found, Dispute):
         if args.json:
-            _write_json(dispute_to_json(found), sys.stdout)
+            emit_json(dispute_to_json(found), sys.stdout)
         else:
             _print_dispute(found, sys.stdout)
     elif args.json:
-        _write_json(story_to_json(found), sys.stdout)
+        emit_json(story_to_json(found), sys.stdout)
     else:
         _print_story(found, sys.stdout)
     return 0

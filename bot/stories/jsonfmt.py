@@ -6,17 +6,11 @@ Fields are snake_case; times are ISO 8601 in UTC with a trailing "Z"; `ref` is t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from bot.codec import facts_to_json, signals_to_json
+from bot.codec import facts_to_json, iso, signals_to_json
 from bot.storage.search import SearchHit
 from bot.types import Dispute, Story, StorySource
-
-
-def iso(when: datetime) -> str:
-    """An aware time as ISO 8601 UTC with "Z"."""
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def story_ref(story_id: int) -> str:
