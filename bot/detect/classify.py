@@ -46,6 +46,8 @@ _NAME_WORD = re.compile(r"\b[A-Z][a-z]")
 _LOCATIVE = re.compile(
     r"\b(?:from|off|on|in|de|du|des|sur)(?:\s+(?:the|its|their|le|la|les|sa|son|ses))?\s*$"
 )
+# "support for <Name>": the word after the object that says whose it is.
+_OF_NAME = re.compile(r"\s+(?:for|of|pour|de|du)\s+(\S+)")
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
     "ceo",
@@ -231,6 +233,16 @@ def _has_actor(rule: Rule, lex: Lexicon, seg: _Segment, start: int) -> bool:
     )
 
 
+def _authority_acts(lex: Lexicon, seg: _Segment, start: int) -> bool:
+    """Say whether the one acting before start is a regulator, court or government."""
+    actor = _actor(seg, start, 8)
+    if actor is not None:
+        return actor.type in AUTHORITY_TYPES
+    lo = _clause_start(seg, _before_offset(seg, start, 8), start)
+    words = lex.authority_words
+    return words is not None and words.search(seg.folded, lo, start) is not None
+
+
 def _verb_position_ok(seg: _Segment, start: int) -> bool:
     """Reject a verb-like trigger that opens the text, ends a compound or is a capitalised name."""
     if not seg.text[:start].strip():
@@ -286,6 +298,9 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         own = lex.own.search(seg.folded, end, own_hi)
         if own is not None and own.start() - end <= 2:
             return False
+    # Only where the verb is lower case: in Title Case every word looks like a name.
+    if rule.unknown_object and seg.text[m.start()].islower() and _unknown_name(lex, seg, end, hi):
+        return True
     assert rule.terms is not None
     # Object words must be the direct object: a few words on, before any preposition
     # ("bans passwords for business accounts" bans no account).
@@ -295,13 +310,59 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         if prep is not None:
             dobj_hi = prep.start()
     # The match itself may hold the object ("coupe l'accès", "cuts API access").
-    if rule.terms.search(seg.folded, m.start(), dobj_hi) is not None:
-        return True
+    term = rule.terms.search(seg.folded, m.start(), dobj_hi)
+    if term is not None:
+        return not (rule.names_own and _names_product(lex, seg, rule.terms, end, term))
     # Content ("episodes", "videos") counts only when someone's: "pulls Jane Doe's videos".
     if lex.named_objects is None:
         return False
     named = lex.named_objects.search(seg.folded, end, dobj_hi)
     return named is not None and _NAME_WORD.search(seg.text, end, named.start()) is not None
+
+
+def _is_unknown_name(lex: Lexicon, seg: _Segment, idx: int, terms: re.Pattern[str] | None) -> bool:
+    """Say whether token idx is a capitalised word that no gazetteer entry or term explains."""
+    s, e = seg.starts[idx], seg.ends[idx]
+    word = seg.folded[s:e]
+    return (
+        seg.text[s].isupper()
+        and word not in lex.stopwords
+        and word not in _ROLE_WORDS
+        and (terms is None or terms.fullmatch(word) is None)
+        and not any(x.start < e and x.end > s for x in seg.mentions)
+    )
+
+
+def _unknown_name(lex: Lexicon, seg: _Segment, lo: int, hi: int) -> bool:
+    """Say whether a name the gazetteer lacks opens the words between lo and hi."""
+    idx = bisect.bisect_left(seg.starts, lo)
+    # The first two words only: "bans Zorbly", "stops hosting Kiwi Farms".
+    for j in range(idx, min(idx + 2, len(seg.starts))):
+        if seg.starts[j] >= hi:
+            break
+        if _is_unknown_name(lex, seg, j, None):
+            return True
+    return False
+
+
+def _names_product(
+    lex: Lexicon, seg: _Segment, terms: re.Pattern[str], end: int, term: re.Match[str]
+) -> bool:
+    """Say whether a name the gazetteer lacks qualifies the object ("kills Zorbly service").
+
+    Looked for between the verb and the object word, and in "support for <Name>" after it.
+    """
+    spans = [(end, term.start())]
+    after = _OF_NAME.match(seg.folded, term.end())
+    if after is not None:
+        spans.append((after.start(1), after.end(1)))
+    for lo, hi in spans:
+        idx = bisect.bisect_left(seg.starts, lo)
+        while idx < len(seg.starts) and seg.starts[idx] < hi:
+            if _is_unknown_name(lex, seg, idx, terms):
+                return True
+            idx += 1
+    return False
 
 
 def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:
@@ -321,6 +382,10 @@ def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[
             return False
     if rule.actor is not None and not _has_actor(rule, lex, seg, start):
         return False
+    if rule.unless_after_authority is not None and _authority_acts(lex, seg, start):
+        hi = _after_offset(seg, end, rule.after_window)
+        if rule.unless_after_authority.search(seg.folded[end:hi]):
+            return False
     if rule.verb and not _verb_position_ok(seg, start):
         return False
     if rule.party_before:
@@ -362,8 +427,14 @@ def _scan(
 
 
 def _unknown_names(seg: _Segment, spans: list[tuple[int, int]], lex: Lexicon) -> list[str]:
-    """Proper nouns near fired signals that the gazetteer does not know (sentence case only)."""
-    if not seg.sentence_case or not spans:
+    """Proper nouns near fired signals that the gazetteer does not know.
+
+    Only in sentence case, or where a fired verb is lower case ("stops protecting Kiwi Farms"
+    is a short headline with more names than words): in Title Case every word is capitalised.
+    """
+    if not spans:
+        return []
+    if not seg.sentence_case and not any(seg.text[s].islower() for s, _ in spans):
         return []
     taken = [(m.start, m.end) for m in seg.mentions]
     runs: list[tuple[int, int]] = []

@@ -40,6 +40,15 @@ class Rule:
     unless_near: re.Pattern[str] | None
     near_window: int
     verb: bool
+    # What rules the phrase out when an authority acts: a court banning "the sale of" some
+    # iPhones is a patent remedy, while a store banning the sale of a rival's device cuts it off.
+    unless_after_authority: re.Pattern[str] | None
+    # An unknown name in the object ("kills Stadia service", "ends support for Office 2016")
+    # makes it the actor's own product: for verbs newsrooms use for ending one's own things.
+    names_own: bool
+    # A capitalised name the gazetteer lacks counts as the object (after a lower-case verb):
+    # for verbs that act on someone else ("bans Zorbly", "stops hosting Kiwi Farms").
+    unknown_object: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +85,12 @@ def _quick(source: str) -> re.Pattern[str]:
 
 
 def _term_pattern(value: str, terms: dict[str, str]) -> re.Pattern[str]:
+    """Compile a term set's words ("obj"), a term set's own expression ("@cut_intent"), or a
+    regular expression given in place."""
     if value in terms:
         return _compile(rf"\b(?:{terms[value]})\b")
+    if value.startswith("@") and value[1:] in terms:
+        return _compile(terms[value[1:]])
     return _compile(value)
 
 
@@ -126,6 +139,9 @@ def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
         unless_near=_opt_pattern(raw, "unless_near", terms),
         near_window=int(raw.get("near_window", 5)),
         verb=bool(raw.get("verb", False)),
+        names_own=bool(raw.get("names_own", False)),
+        unknown_object=bool(raw.get("unknown_object", False)),
+        unless_after_authority=_opt_pattern(raw, "unless_after_authority", terms),
     )
 
 

@@ -135,3 +135,50 @@ def test_summary_confirms_but_rarely_decides_alone() -> None:
     assert roundup.labels == ()
     det = classify_text("Apple and Epic Games are back in front of a judge", summary, lang="en")
     assert "legal" in det.labels
+
+
+# Wider cutoff phrasings: the service that stops, a phrasal verb split by its object, the party
+# that loses something as the subject, a name the gazetteer does not know as the object.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Visa stops processing payments for an adult video site",
+        "Fastly stops hosting Zorbly's forums after complaints",
+        "Amazon cuts Zorbly off from its marketplace",
+        "Zorbly app vanishes from Roku devices amid fee dispute",
+        "Apple turns down a game streaming app from Microsoft",
+        "Steam no longer lists games made with Zorbly's engine",
+        "Shopify boots Zorbly after a string of chargebacks",
+    ],
+)
+def test_wider_cutoff_phrasings(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" in det.labels, det.signals
+
+
+def test_unknown_object_becomes_a_party() -> None:
+    det = classify_text("Cloudflare stops protecting Zorbly Forums", lang="en")
+    assert det.labels == ("cutoff",)
+    assert det.parties == ("Cloudflare", "Zorbly Forums")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Own products whose name the gazetteer lacks: end of life, not a cutoff.
+        "Google kills Zorbly Cloud game streaming service",
+        "Microsoft ends support for Publisher 2019",
+        # A court blocking a ban or a law, a regulator stopping a practice.
+        "Federal judge blocks Ohio's social media law for minors",
+        "Appeals court blocks Montana's ban on a video app",
+        "Regulator orders Google to stop exclusive search deals",
+        # A ban only weighed, or one that restricts users by age.
+        "Lawmakers weigh banning a video app nationwide",
+        "Australia bans social media accounts for children under 16",
+        # Title Case: every word looks like a name, so none is taken for the object.
+        "Apple Bans Zorbly Mode",
+    ],
+)
+def test_not_cutoff(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" not in det.labels, det.signals

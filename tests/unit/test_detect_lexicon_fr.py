@@ -117,3 +117,36 @@ def test_elisions_find_parties() -> None:
     assert det.parties[:2] == ("European Commission", "Apple")
     det = classify_text("Amazon coupe l'accès à l'API d'Apple", lang="fr")
     assert "Apple" in det.parties
+
+
+# Tournures plus variées : l'arrêt d'un service, la partie lésée comme sujet, un nom inconnu.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Free cesse la distribution des chaînes de Canal+",
+        "Google fait disparaître l'application Zorbly du Play Store",
+        "Apple refuse la mise à jour de l'application de Deezer",
+        "Deezer perd l'accès au catalogue de Sony",
+        "L'application de Spotify n'est plus disponible sur les téléviseurs Samsung",
+        "Telegram inaccessible au Vietnam après une décision du gouvernement",
+        "OVHcloud ne héberge plus Zorbly après des signalements",
+    ],
+)
+def test_tournures_de_coupure(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Un tribunal qui interdit la vente d'un appareil : un litige de brevets, pas une coupure.
+        "Un tribunal interdit la vente de certaines Apple Watch en Allemagne",
+        # Une interdiction envisagée, ou qui vise des utilisateurs selon leur âge.
+        "Le gouvernement envisage d'interdire TikTok",
+        "Le Danemark veut bannir les réseaux sociaux aux moins de 15 ans",
+    ],
+)
+def test_pas_une_coupure(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" not in det.labels, det.signals
