@@ -182,3 +182,23 @@ def test_unknown_object_becomes_a_party() -> None:
 def test_not_cutoff(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Google takes down Zorbly app after complaints",
+        "Amazon stops Zorbly from selling on its marketplace",
+        "Apple slams the door on cloud gaming apps",
+        "Zorbly no longer has access to Twitter data",
+        "Dish severs ties with Zorbly Networks after fee talks fail",
+    ],
+)
+def test_more_cutoff_constructions(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" in det.labels, det.signals
+
+
+def test_an_outage_is_not_an_actor() -> None:
+    det = classify_text("Cloud outage takes down thousands of websites", lang="en")
+    assert "cutoff" not in det.labels, det.signals

@@ -150,3 +150,20 @@ def test_tournures_de_coupure(title: str) -> None:
 def test_pas_une_coupure(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Orange ferme la porte aux chaînes de Canal+",
+        "Zorbly n'a plus accès à l'API de Meta",
+    ],
+)
+def test_autres_tournures(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels, det.signals
+
+
+def test_une_panne_ne_coupe_personne() -> None:
+    det = classify_text("Une panne bloque les applications de Meta", lang="fr")
+    assert "cutoff" not in det.labels, det.signals
