@@ -202,3 +202,17 @@ def test_more_cutoff_constructions(title: str) -> None:
 def test_an_outage_is_not_an_actor() -> None:
     det = classify_text("Cloud outage takes down thousands of websites", lang="en")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Uber agrees to pay $40 million to end state privacy case",
+        "Judge holds Zorbly in contempt over app store order",
+        "Spotify asks EU regulators to act against Apple's payment rules",
+        "Regulator suspects Zorbly of breaching data protection rules",
+    ],
+)
+def test_more_legal_constructions(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "legal" in det.labels, det.signals

@@ -167,3 +167,18 @@ def test_autres_tournures(title: str) -> None:
 def test_une_panne_ne_coupe_personne() -> None:
     det = classify_text("Une panne bloque les applications de Meta", lang="fr")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Meta poursuivi par des médias français",
+        "Bruxelles soupçonne AliExpress de violer le DSA",
+        "Deezer saisit la Commission européenne contre Apple",
+        "Google paie 50 millions pour mettre fin à l'enquête sur ses publicités",
+    ],
+)
+def test_autres_tournures_juridiques(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "legal" in det.labels, det.signals
+    assert "DSA" not in det.parties
