@@ -12,6 +12,7 @@ from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazet
 from bot.detect.facts import extract_facts
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
+from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ class _Segment:
     mentions: list[Mention]
     weight: float
     sentence_case: bool
+    keys: frozenset[str]
 
 
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
@@ -155,6 +157,7 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
         mentions=gaz.find(text, folded, toks),
         weight=weight,
         sentence_case=_is_sentence_case(text),
+        keys=text_keys(folded),
     )
 
 
@@ -409,8 +412,14 @@ def _scan(
 ) -> list[tuple[int, int]]:
     """Record the rules that fire in one segment; return the spans that fired."""
     spans: list[tuple[int, int]] = []
-    for rule in lex.rules:
-        if rule.quick.search(seg.folded) is None:
+    candidates = set(lex.unkeyed)
+    for word_key in seg.keys:
+        ids = lex.key_index.get(word_key)
+        if ids is not None:
+            candidates.update(ids)
+    for i in sorted(candidates):
+        rule = lex.rules[i]
+        if rule.keys is None and rule.quick.search(seg.folded) is None:
             continue
         for m in rule.pattern.finditer(seg.folded):
             if not _fires(rule, lex, seg, gaz, m):

@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from bot.detect.entities import fold
+from bot.detect.prefilter import word_keys
 from bot.types import LABELS, Label
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class Rule:
     labels: tuple[tuple[Label, float], ...]
     pattern: re.Pattern[str]
     quick: re.Pattern[str]
+    # The word starts every match begins with (see prefilter.py); None: always scan.
+    keys: frozenset[str] | None
     negatable: bool
     object: str | None
     terms: re.Pattern[str] | None
@@ -68,6 +71,9 @@ class Lexicon:
     wrap_before: re.Pattern[str] | None
     wrap_after: re.Pattern[str] | None
     stopwords: frozenset[str]
+    # Word-start key -> indexes of the rules that need it; rules without keys always run.
+    key_index: dict[str, frozenset[int]]
+    unkeyed: frozenset[int]
 
 
 def _compile(source: str) -> re.Pattern[str]:
@@ -126,6 +132,7 @@ def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
         labels=tuple(labels),
         pattern=_compile(str(raw["pattern"])),
         quick=_quick(str(raw["pattern"])),
+        keys=word_keys(fold(str(raw["pattern"]))),
         negatable=bool(raw.get("negatable", True)),
         object=str(obj) if obj is not None else None,
         terms=terms_pat,
@@ -157,6 +164,14 @@ def available_langs() -> tuple[str, ...]:
     return tuple(sorted(langs))
 
 
+def _key_index(rules: tuple[Rule, ...]) -> dict[str, frozenset[int]]:
+    index: dict[str, set[int]] = {}
+    for i, rule in enumerate(rules):
+        for key in rule.keys or ():
+            index.setdefault(key, set()).add(i)
+    return {key: frozenset(ids) for key, ids in index.items()}
+
+
 @cache
 def load_lexicon(lang: str) -> Lexicon:
     """Load and compile the lexicon of one language, once."""
@@ -180,6 +195,8 @@ def load_lexicon(lang: str) -> Lexicon:
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,
         wrap_after=_compile(str(neg["wrap_after"])) if "wrap_after" in neg else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),
+        key_index=_key_index(rules),
+        unkeyed=frozenset(i for i, r in enumerate(rules) if r.keys is None),
     )
     logger.debug("lexicon %s: %d rules", lang, len(rules))
     return lex
