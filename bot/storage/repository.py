@@ -6,8 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,21 @@ from .schema import EntryRow, FeedRow, GuildFeedRow, GuildSettingsRow
 log = logging.getLogger(__name__)
 
 _GUID_CHUNK = 400
+# The tables themselves, for hot paths: Core statements skip the ORM's per-statement bookkeeping.
+_FEEDS = cast(Table, FeedRow.__table__)
+_ENTRIES = cast(Table, EntryRow.__table__)
+# Built once with bound parameters (the guid list expands at execution), so each poll reuses the
+# compiled statement instead of building and hashing a new one with 50 literal values.
+_KNOWN_ENTRIES = select(
+    _ENTRIES.c.guid, _ENTRIES.c.id, _ENTRIES.c.content_hash, _ENTRIES.c.first_seen_at
+).where(
+    _ENTRIES.c.feed_id == bindparam("feed_id"),
+    _ENTRIES.c.guid.in_(bindparam("guids", expanding=True)),
+)
+_ENTRY_IDS = select(_ENTRIES.c.guid, _ENTRIES.c.id).where(
+    _ENTRIES.c.feed_id == bindparam("feed_id"),
+    _ENTRIES.c.guid.in_(bindparam("guids", expanding=True)),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,34 +259,53 @@ async def claim_due_feeds(
     On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED, so concurrent
     pollers split the work; SQLite has a single writer, which serialises the claim.
     """
-    free = or_(FeedRow.lease_until.is_(None), FeedRow.lease_until < now)
-    conditions = [FeedRow.status == "active", free]
+    f = _FEEDS.c
+    free = or_(f.lease_until.is_(None), f.lease_until < now)
+    conditions = [f.status == "active", free]
     if not force:
-        conditions.append(FeedRow.next_poll_at <= now)
+        conditions.append(f.next_poll_at <= now)
     if round_start is not None:
-        conditions.append(
-            or_(FeedRow.last_polled_at.is_(None), FeedRow.last_polled_at < round_start)
-        )
+        conditions.append(or_(f.last_polled_at.is_(None), f.last_polled_at < round_start))
     candidates = (
-        select(FeedRow)
+        select(*_STATE_COLUMNS)
         .where(and_(*conditions))
-        .order_by(FeedRow.next_poll_at, FeedRow.id)
+        .order_by(f.next_poll_at, f.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = list(await session.scalars(candidates))
-    until = now + timedelta(seconds=lease_s)
-    for row in rows:
-        row.lease_owner = owner
-        row.lease_until = until
-    await session.flush()
-    return [_state(r) for r in rows]
+    states = [FeedState(*row) for row in await session.execute(candidates)]
+    if states:
+        await session.execute(
+            update(_FEEDS)
+            .where(f.id.in_(bindparam("ids", expanding=True)))
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s)),
+            {"ids": [s.id for s in states]},
+        )
+    return states
 
 
 async def get_feed_state(session: AsyncSession, feed_id: int) -> FeedState | None:
     """Return what the poller needs about one feed."""
     row = await session.get(FeedRow, feed_id)
     return _state(row) if row else None
+
+
+# The columns of FeedState, in its field order.
+_STATE_COLUMNS = tuple(
+    _FEEDS.c[name]
+    for name in (
+        "id",
+        "url",
+        "title",
+        "lang",
+        "etag",
+        "last_modified",
+        "body_hash",
+        "baseline_done",
+        "error_count",
+        "interval_s",
+    )
+)
 
 
 def _state(r: FeedRow) -> FeedState:
@@ -347,7 +382,11 @@ async def record_success(
         taken = await session.scalar(select(FeedRow.id).where(FeedRow.url == new_url))
         if taken is None:
             values["url"] = new_url
-    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+    await session.execute(update(_FEEDS).where(_FEEDS.c.id == feed_id).values(**values))
+
+
+# executemany: SET the columns named in each parameter row, WHERE id = its feed_id.
+_QUIET_UPDATE = update(_FEEDS).where(_FEEDS.c.id == bindparam("feed_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +408,7 @@ async def record_quiet_polls(
     """Store many polls that found nothing new in one statement; release their leases."""
     rows = [
         {
-            "id": p.feed_id,
+            "feed_id": p.feed_id,
             "last_polled_at": now,
             "last_success_at": now,
             "next_poll_at": p.next_poll_at,
@@ -386,7 +425,7 @@ async def record_quiet_polls(
         }
         for p in polls
     ]
-    await session.execute(update(FeedRow), rows)
+    await session.execute(_QUIET_UPDATE, rows)
     for p in polls:
         if p.new_url:
             taken = await session.scalar(select(FeedRow.id).where(FeedRow.url == p.new_url))
@@ -420,7 +459,7 @@ async def record_failure(
     if disable_reason:
         values["status"] = "disabled"
         values["disabled_reason"] = disable_reason[:2000]
-    await session.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+    await session.execute(update(_FEEDS).where(_FEEDS.c.id == feed_id).values(**values))
 
 
 async def store_items(
@@ -441,26 +480,22 @@ async def store_items(
     guids = [i.guid for i in items]
     for start in range(0, len(guids), _GUID_CHUNK):
         chunk = guids[start : start + _GUID_CHUNK]
-        rows = await session.execute(
-            select(EntryRow.guid, EntryRow.id, EntryRow.content_hash, EntryRow.first_seen_at).where(
-                EntryRow.feed_id == feed_id, EntryRow.guid.in_(chunk)
-            )
-        )
+        rows = await session.execute(_KNOWN_ENTRIES, {"feed_id": feed_id, "guids": chunk})
         for guid, entry_id, content_hash, first_seen in rows.all():
             known[guid] = (entry_id, content_hash, first_seen)
 
-    fresh: list[FeedItem] = []
+    fresh: list[tuple[FeedItem, str]] = []
     updated: list[StoredEntry] = []
     for item in items:
         digest = item.content_hash
         seen = known.get(item.guid)
         if seen is None:
-            fresh.append(item)
+            fresh.append((item, digest))
             known[item.guid] = (-1, digest, now)
         elif seen[1] != digest and seen[0] > 0:
             await session.execute(
-                update(EntryRow)
-                .where(EntryRow.id == seen[0])
+                update(_ENTRIES)
+                .where(_ENTRIES.c.id == seen[0])
                 .values(
                     link=item.link,
                     title=item.title,
@@ -489,19 +524,29 @@ async def store_items(
                 "published_at": item.published or now,
                 "published_in_feed": item.published_in_feed,
                 "first_seen_at": now,
-                "content_hash": item.content_hash,
+                "content_hash": digest,
                 "is_baseline": baseline,
             }
-            for item in fresh
+            for item, digest in fresh
         ]
-        ids = await session.scalars(
-            insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True), values
-        )
+        # One executemany, then the new ids by (feed, guid): INSERT ... RETURNING in parameter
+        # order has no sentinel to sort by on SQLite, so SQLAlchemy would send one INSERT per row.
+        await session.execute(insert(_ENTRIES), values)
+        ids = await _entry_ids(session, feed_id, [item.guid for item, _ in fresh])
         new = [
-            StoredEntry(entry_id, feed_id, feed_title, item, now, False)
-            for entry_id, item in zip(ids, fresh, strict=True)
+            StoredEntry(ids[item.guid], feed_id, feed_title, item, now, False) for item, _ in fresh
         ]
     return new, updated
+
+
+async def _entry_ids(session: AsyncSession, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
+    """Map the given guids of one feed to their entry ids."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(guids), _GUID_CHUNK):
+        chunk = guids[start : start + _GUID_CHUNK]
+        rows = await session.execute(_ENTRY_IDS, {"feed_id": feed_id, "guids": chunk})
+        ids.update((guid, entry_id) for guid, entry_id in rows.all())
+    return ids
 
 
 async def feed_story_ids_since(session: AsyncSession, feed_id: int, since: datetime) -> list[int]:
