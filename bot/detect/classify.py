@@ -48,6 +48,9 @@ _NAME_WORD = re.compile(r"\b[A-Z][a-z]")
 _LOCATIVE = re.compile(
     r"\b(?:from|off|on|in|de|du|des|sur)(?:\s+(?:the|its|their|le|la|les|sa|son|ses))?\s*$"
 )
+_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "un", "une", "des", "du"})
+# Country initials that open a headline as the one acting ("US revokes…", "UK bans…").
+_COUNTRY_INITIALS = frozenset({"US", "U.S.", "UK", "U.K.", "EU", "E.U."})
 # "support for <Name>": the word after the object that says whose it is.
 _OF_NAME = re.compile(r"\s+(?:for|of|pour|de|du)\s+(\S+)")
 _CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
@@ -224,10 +227,13 @@ def _has_actor(rule: Rule, lex: Lexicon, seg: _Segment, start: int) -> bool:
     lo = _clause_start(seg, _before_offset(seg, start, rule.actor_window), start)
     if lex.authority_words is not None and lex.authority_words.search(seg.folded, lo, start):
         return True
-    if rule.actor != "party" or not seg.sentence_case:
+    # A name opening the clause counts in sentence case, or before a lower-case verb.
+    if rule.actor != "party" or not (seg.sentence_case or seg.text[start].islower()):
         return False
     # A name the gazetteer lacks opening the clause ("Zoomly pulls...") is an actor too.
     first = _FIRST_WORD.match(seg.text, lo)
+    if first is not None and first.end() <= start and first.group(1) in _COUNTRY_INITIALS:
+        return True
     return (
         first is not None
         and first.end() <= start
@@ -277,8 +283,7 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         own = lex.own.search(seg.folded, end, _after_offset(seg, end, 2))
         if own is not None and own.start() - end <= 2:
             between = seg.folded[own.end() : companies[0].start]
-            terms = rule.terms if rule.terms is not None else lex.access
-            if terms is None or terms.search(between) is None:
+            if lex.possessed is None or lex.possessed.search(between) is None:
                 return False
     if kind in ("party", "party_or_terms") and companies:
         first = companies[0]
@@ -340,13 +345,11 @@ def _is_unknown_name(lex: Lexicon, seg: _Segment, idx: int, terms: re.Pattern[st
 def _unknown_name(lex: Lexicon, seg: _Segment, lo: int, hi: int) -> bool:
     """Say whether a name the gazetteer lacks opens the words between lo and hi."""
     idx = bisect.bisect_left(seg.starts, lo)
-    # The first two words only: "bans Zorbly", "stops hosting Kiwi Farms".
-    for j in range(idx, min(idx + 2, len(seg.starts))):
-        if seg.starts[j] >= hi:
-            break
-        if _is_unknown_name(lex, seg, j, None):
-            return True
-    return False
+    # The direct object only: the next word ("bans Zorbly", "stops hosting Kiwi Farms"), or
+    # the one after an article ("blocks the Zorbly app"); never after "by" or "from".
+    if idx < len(seg.starts) and seg.folded[seg.starts[idx] : seg.ends[idx]] in _ARTICLES:
+        idx += 1
+    return idx < len(seg.starts) and seg.starts[idx] < hi and _is_unknown_name(lex, seg, idx, None)
 
 
 def _names_product(
@@ -356,17 +359,17 @@ def _names_product(
 
     Looked for between the verb and the object word, and in "support for <Name>" after it.
     """
-    spans = [(end, term.start())]
+    idx = bisect.bisect_left(seg.starts, end)
+    while idx < len(seg.starts) and seg.starts[idx] < term.start():
+        if _is_unknown_name(lex, seg, idx, terms):
+            return True
+        idx += 1
+    # After "support for", a capitalised word is a name even when it is also a common word.
     after = _OF_NAME.match(seg.folded, term.end())
-    if after is not None:
-        spans.append((after.start(1), after.end(1)))
-    for lo, hi in spans:
-        idx = bisect.bisect_left(seg.starts, lo)
-        while idx < len(seg.starts) and seg.starts[idx] < hi:
-            if _is_unknown_name(lex, seg, idx, terms):
-                return True
-            idx += 1
-    return False
+    if after is None:
+        return False
+    idx = bisect.bisect_left(seg.starts, after.start(1))
+    return idx < len(seg.starts) and _is_unknown_name(lex, seg, idx, None)
 
 
 def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:

@@ -66,6 +66,8 @@ class Lexicon:
     legal_context: re.Pattern[str] | None
     authority_words: re.Pattern[str] | None
     access: re.Pattern[str] | None
+    # What a company can still give others after "its" ("drops its support for Twitter").
+    possessed: re.Pattern[str] | None
     prepositions: re.Pattern[str] | None
     named_objects: re.Pattern[str] | None
     wrap_before: re.Pattern[str] | None
@@ -190,6 +192,7 @@ def load_lexicon(lang: str) -> Lexicon:
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         access=_term_pattern("access", terms) if "access" in terms else None,
+        possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,
         prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
         named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,

@@ -216,3 +216,35 @@ def test_an_outage_is_not_an_actor() -> None:
 def test_more_legal_constructions(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "legal" in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Anthropic cuts Zorbly's access to its models",
+        "Roku drops Zorbly Network in carriage dispute",
+        "Google won't allow Zorbly on the Play Store until it adds moderation",
+        "Browser will stop trusting Zorbly certificates",
+        "Comcast walks away from Zorbly sports deal",
+        "Microsoft raises Bing API prices tenfold",
+        "Zorbly antivirus banned from sale in Russia",
+        "US revokes licences to supply Huawei",
+    ],
+)
+def test_cutoff_phrasings_of_the_fifth_round(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Zorbly blocks Office macros by default",
+        "Club handed two-window transfer ban by Zorbly League",
+        "UK regulator blocks Microsoft's $69bn gaming deal",
+        "Zorbly pulls its Chats app from the Play Store to fix security flaws",
+    ],
+)
+def test_not_cutoff_either(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" not in det.labels, det.signals

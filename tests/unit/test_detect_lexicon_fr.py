@@ -182,3 +182,34 @@ def test_autres_tournures_juridiques(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "legal" in det.labels, det.signals
     assert "DSA" not in det.parties
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "PayPal chasse Zorbly de ses services de paiement",
+        "Zorbly TV privée de sa fréquence TNT par l'Arcom",
+        "Free refuse de distribuer Zorbly Sport",
+        "Kraken délistera Zorbly pour ses clients européens",
+        "SFR largue les chaînes de Paramount de ses bouquets",
+        "Swift déconnecte des banques russes de sa messagerie",
+        "Stripe arrête de traiter les paiements de Zorbly",
+        "Hausse du prix de l'API de Bing : les moteurs alternatifs étranglés",
+        "TikTok banni de Nouvelle-Calédonie pendant les émeutes",
+    ],
+)
+def test_tournures_du_cinquieme_tour(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "X suspend le compte d'un député après des messages haineux",
+        "Meta lance un modèle accessible via une API payante",
+    ],
+)
+def test_toujours_pas_une_coupure(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" not in det.labels, det.signals
