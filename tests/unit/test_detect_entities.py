@@ -109,3 +109,127 @@ def test_single_company_executive_maps_to_company() -> None:
 def test_french_elisions_and_possessives() -> None:
     assert names("L'UE contre l'API d'Apple") == ["European Commission", "Apple"]
     assert names("Amazon’s AWS and Google's Android") == ["Amazon", "Amazon", "Google", "Google"]
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [
+        # Authorities named by description, English (straight and curly apostrophes).
+        ("Dutch privacy watchdog fines Uber over driver data", "Autoriteit Persoonsgegevens"),
+        ("Japan’s antitrust regulator raids the local office", "JFTC"),
+        ("Japanese competition watchdog opens a probe", "JFTC"),
+        ("South Korea's antitrust regulator fines the app store", "KFTC"),
+        ("Korea’s competition watchdog widens its probe", "KFTC"),
+        ("UK competition watchdog blocks the merger", "CMA"),
+        ("Britain's competition regulator clears the deal", "CMA"),
+        ("UK media regulator opens an investigation", "Ofcom"),
+        ("UK data watchdog reprimands the school app", "ICO"),
+        ("Irish privacy regulator fines the platform", "Irish DPC"),
+        ("Italy's privacy watchdog orders the chatbot blocked", "Garante"),
+        ("Italian antitrust authority fines the phone maker", "AGCM"),
+        ("German antitrust regulator limits data collection", "Bundeskartellamt"),
+        ("India's antitrust regulator orders a probe", "CCI"),
+        ("Indian telecom regulator suspends the free plan", "TRAI"),
+        ("China's market regulator fines the retailer", "SAMR"),
+        ("China's internet regulator summons the app", "Cyberspace Administration of China"),
+        ("Australia's competition watchdog sues the search giant", "ACCC"),
+        ("US auto safety regulator opens a probe into the driver assistance", "NHTSA"),
+        ("U.S. traffic safety agency closes its investigation", "NHTSA"),
+        ("US securities regulator sues the exchange", "SEC"),
+        ("Norwegian data protection authority bans behavioural ads", "Norwegian DPA"),
+        ("Turkey’s telecom regulator blocks the encyclopedia", "BTK"),
+        ("The Ninth Circuit reverses the injunction", "Ninth Circuit"),
+        ("9th U.S. Circuit Court of Appeals upholds the ruling", "Ninth Circuit"),
+        (
+            "A judge in the Northern District of California dismissed the suit",
+            "Northern District of California",
+        ),
+        ("Delaware Chancery Court voids the pay package", "Delaware Court of Chancery"),
+        ("Germany's Federal Court of Justice rules on data use", "BGH"),
+        ("Delhi High Court orders the links removed", "Delhi High Court"),
+        ("India's Supreme Court hears the appeal", "Supreme Court of India"),
+        ("Competition Appeal Tribunal certifies the class action", "Competition Appeal Tribunal"),
+        ("EU's top court backs the privacy ruling", "CJEU"),
+        # French descriptors.
+        (
+            "Le gendarme de la concurrence sanctionne le moteur de recherche",
+            "Autorité de la concurrence",
+        ),
+        ("Le gendarme des télécoms met en demeure l'opérateur", "Arcep"),
+        ("Le gendarme de l'audiovisuel saisit la chaîne", "Arcom"),
+        ("Le gendarme de la vie privée inflige une amende", "CNIL"),
+        ("Le gendarme des données personnelles sanctionne le site", "CNIL"),
+        ("Le gendarme boursier enquête sur la start-up", "AMF"),
+        ("L’autorité de la concurrence italienne inflige une amende", "AGCM"),
+        ("Le régulateur britannique de la concurrence bloque le rachat", "CMA"),
+        ("Le gendarme boursier américain poursuit la plateforme", "SEC"),
+        ("La CNIL irlandaise inflige une amende record", "Irish DPC"),
+        ("L'équivalent irlandais de la CNIL sanctionne le réseau social", "Irish DPC"),
+        ("Le Conseil constitutionnel censure la loi", "Conseil constitutionnel"),
+    ],
+)
+def test_authority_descriptors(text: str, party: str) -> None:
+    assert party in names(text)
+
+
+def test_descriptor_is_not_the_government_of_its_country() -> None:
+    assert names("Japan's antitrust regulator raids the office") == ["JFTC"]
+    assert names("L'autorité de la concurrence italienne enquête") == ["AGCM"]
+    assert names("Canada's top court rules on IP addresses") == ["Supreme Court of Canada"]
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("Dutch DPA", "Autoriteit Persoonsgegevens"),
+        ("Datatilsynet", "Norwegian DPA"),
+        ("Bundesgerichtshof", "BGH"),
+        ("Italian Competition Authority", "AGCM"),
+        ("Federal Antimonopoly Service", "FAS"),
+        ("Korea Communications Commission", "KCC"),
+        ("National Labor Relations Board", "NLRB"),
+        ("Office of Foreign Assets Control", "US Treasury"),
+        ("Massachusetts attorney general", "Massachusetts AG"),
+        ("Ticketmaster", "Ticketmaster"),
+    ],
+)
+def test_authority_and_company_names(alias: str, canonical: str) -> None:
+    assert canonical_party(alias) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [
+        ("The sky is the limit for cloud spending", "Sky"),
+        ("Sky Is the Limit for the New Drone Maker", "Sky"),
+        ("Honor your commitments, says the new CEO", "Honor"),
+        ("A Delta variant wave hits the chip supply", "Delta Air Lines"),
+        ("How to tether your phone to a laptop", "Tether"),
+        ("Tether Your Phone Without Paying Extra", "Tether"),
+        ("ACM Turing Award goes to two cryptographers", "ACM"),
+        ("FCA recalls Jeeps over software glitch", "FCA"),
+        ("CAT scan images leak from a hospital", "Competition Appeal Tribunal"),
+        ("PTA meeting moves online", "Pakistan"),
+        ("UPC barcodes get a QR successor", "Unified Patent Court"),
+        ("ASIC miners flood the market", "ASIC"),
+        ("TSE-listed gaming stocks rise", "Brazil TSE"),
+        ("The first circuit board printed in space", "First Circuit"),
+        ("Let us house the servers in Iceland", "US Congress"),
+        ("A stroke of Genius for the lyric writer", "Genius"),
+        ("Yuzu juice sales climb in Japan", "Yuzu"),
+        ("Rogers Centre hosts the esports final", "Rogers Communications"),
+        ("La BCE relève ses taux", "Bell Canada"),
+        ("L'APD est en baisse cette année", "Belgian DPA"),
+    ],
+)
+def test_ambiguous_names_stay_quiet_on_ordinary_words(text: str, party: str) -> None:
+    assert party not in names(text)
+
+
+def test_ambiguous_names_fire_in_context() -> None:
+    assert "Sky" in names("Sky drops channels as pay-TV talks with the broadcaster fail")
+    assert "Tether" in names("Tether freezes USDT held by sanctioned addresses")
+    assert "ACM" in names("Dutch regulator ACM fines Apple over dating apps")
+    assert "FCA" in names("UK watchdog FCA orders Revolut to stop onboarding")
+    assert "Honor" in names("Honor sues a rival over smartphone patents")
+    assert "Competition Appeal Tribunal" in names("CAT certifies UK class action against Google")
