@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -22,7 +23,7 @@ from aiohttp.abc import AbstractResolver
 from bot import __version__
 from bot.errors import FeedError, UnsafeURLError
 from bot.feeds.schedule import parse_retry_after
-from bot.feeds.urlsafety import IPNetwork, SafeResolver, check_url
+from bot.feeds.urlsafety import IPNetwork, SafeResolver, check_url, validate_url_syntax
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ ACCEPT_ENCODING = "gzip, deflate"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 CHUNK_SIZE = 64 * 1024
+# How long a host whose every address was public is trusted by the pre-fetch check (the same as
+# the connector's DNS cache). The connector's resolver still filters every address it connects
+# to, so this only spares a DNS lookup per fetch; it never lets a private address through.
+PUBLIC_HOST_TTL = 60.0
+_MAX_TRUSTED_HOSTS = 10_000
 
 FetchStatus = Literal["ok", "not_modified", "unchanged"]
 
@@ -103,6 +109,7 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str:
     """Name the server of a URL for messages and logs (never the path or query: tokens)."""
     parts = urlsplit(url)
@@ -112,6 +119,12 @@ def _host(url: str) -> str:
     except ValueError:
         port = None
     return f"{host}:{port}" if port else host
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_syntax(url: str) -> str:
+    """validate_url_syntax, remembered: feeds are fetched again and again by the same URL."""
+    return validate_url_syntax(url)
 
 
 class _Decoder:
@@ -170,11 +183,14 @@ class Fetcher:
     ) -> None:
         self.config = config or FetchConfig()
         self._clock = clock
+        self._networks = self.config.networks
         self._resolver = SafeResolver(
             resolver,
             allow_private=self.config.allow_private,
-            allowed_networks=self.config.networks,
+            allowed_networks=self._networks,
         )
+        # host -> monotonic time until which the pre-fetch check trusts it (see PUBLIC_HOST_TTL)
+        self._public_until: dict[str, float] = {}
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.config.concurrency)
         self._hosts: dict[str, _HostSlot] = {}
@@ -228,16 +244,29 @@ class Fetcher:
 
     async def check(self, url: str) -> str:
         """Check a URL with this fetcher's safety policy and return it normalised."""
+        normalised = _valid_syntax(url)
+        if self.config.allow_private:
+            return normalised
+        host = urlsplit(normalised).hostname or ""
+        now = time.monotonic()
+        if self._public_until.get(host, 0.0) > now:
+            return normalised
         try:
             async with asyncio.timeout(self.config.connect_timeout):
-                return await check_url(
-                    url,
-                    allow_private=self.config.allow_private,
+                checked = await check_url(
+                    normalised,
+                    allow_private=False,
                     resolver=self._resolver.inner,
-                    allowed_networks=self.config.networks,
+                    allowed_networks=self._networks,
                 )
         except TimeoutError as exc:
             raise FeedError(f"resolving {_host(url)} timed out", kind="dns") from exc
+        if len(self._public_until) >= _MAX_TRUSTED_HOSTS:
+            self._public_until = {h: t for h, t in self._public_until.items() if t > now}
+            if len(self._public_until) >= _MAX_TRUSTED_HOSTS:
+                self._public_until.clear()
+        self._public_until[host] = now + PUBLIC_HOST_TTL
+        return checked
 
     @contextlib.asynccontextmanager
     async def _host_slot(self, host: str) -> AsyncIterator[None]:

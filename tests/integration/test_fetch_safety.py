@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.errors import FeedError, UnsafeURLError
+from bot.feeds import fetch as fetch_module
 from bot.feeds.fetch import FetchConfig, Fetcher
 from tests.integration.feedserver import FeedServer, StaticResolver
 
@@ -132,3 +133,44 @@ async def test_unknown_host_is_dns_error() -> None:
             await fetcher.fetch("http://nowhere.test/feed")
     assert info.value.kind == "dns"
     assert "cannot resolve nowhere.test" in str(info.value)
+
+
+async def test_a_public_host_is_resolved_once_by_the_check() -> None:
+    names = resolver()
+    async with Fetcher(LOCAL_AS_PUBLIC, resolver=names) as fetcher:
+        for path in ("/a", "/b", "/a"):
+            assert await fetcher.check(f"http://public.test{path}") == f"http://public.test{path}"
+    assert names.calls["public.test"] == 1
+
+
+async def test_a_refused_host_is_checked_again_every_time() -> None:
+    names = resolver()
+    async with Fetcher(LOCAL_AS_PUBLIC, resolver=names) as fetcher:
+        for _ in range(2):
+            with pytest.raises(UnsafeURLError):
+                await fetcher.check("http://private.test/rss")
+    assert names.calls["private.test"] == 2
+
+
+async def test_the_check_trusts_a_host_only_for_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_module, "PUBLIC_HOST_TTL", 0.0)
+    # Public at first, private on the next lookup: with the trust expired the check sees it.
+    names = StaticResolver({"turns.test": [["93.184.216.34"], ["10.0.0.7"]]})
+    async with Fetcher(FetchConfig(), resolver=names) as fetcher:
+        await fetcher.check("http://turns.test/feed")
+        with pytest.raises(UnsafeURLError) as info:
+            await fetcher.check("http://turns.test/feed")
+    assert "10.0.0.7, a private address" in str(info.value)
+
+
+async def test_a_trusted_host_is_still_filtered_at_connection_time(server: FeedServer) -> None:
+    server.set("/feed", RSS)
+    # The check (trusted afterwards) sees a public address, the connector a loopback one.
+    names = StaticResolver({"rebind.test": [["93.184.216.34"], ["127.0.0.1"]]})
+    async with Fetcher(FetchConfig(connect_timeout=2), resolver=names) as fetcher:
+        await fetcher.check(server.url("/feed", host="rebind.test"))
+        for _ in range(2):
+            with pytest.raises(UnsafeURLError) as info:
+                await fetcher.fetch(server.url("/feed", host="rebind.test"))
+            assert "127.0.0.1, a loopback address" in str(info.value)
+    assert server.hits("/feed") == 0
