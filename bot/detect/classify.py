@@ -25,6 +25,12 @@ CONTENT_CHARS = 1500
 SUMMARY_CHARS = 400
 # A label holds when the summed weight of its signals reaches this.
 THRESHOLD = 1.0
+# A cutoff by a government, regulator or court counts this much towards legal; the authority
+# is the agent when named this many words after the phrase.
+AUTHORITY_CUTOFF_WEIGHT = 1.0
+_PASSIVE_AGENT_WORDS = 6
+# The authority follows "by", "in", "par"… ("banned … by the Commerce Department").
+_AGENT_PREP = re.compile(r"(?:^|\s)(?:by|in|par|en|au|aux|dans)\s+(?:the\s+|la\s+|le\s+|l')?$")
 # Legal signals with no tech party or tech context (a court ruling on anything) are damped.
 NO_TECH_DAMPING = 0.3
 _CLAUSE_BREAK = re.compile(r"[.;:!?|]|\s[-–—]\s|\bbut\b|\bmais\b")
@@ -412,9 +418,9 @@ def _scan(
     gaz: Gazetteer,
     best: dict[tuple[str, Label], tuple[Signal, int]],
     where: int,
-) -> list[tuple[int, int]]:
-    """Record the rules that fire in one segment; return the spans that fired."""
-    spans: list[tuple[int, int]] = []
+) -> list[tuple[int, int, frozenset[Label]]]:
+    """Record the rules that fire in one segment; return where each fired and its labels."""
+    spans: list[tuple[int, int, frozenset[Label]]] = []
     candidates = set(lex.unkeyed)
     for word_key in seg.keys:
         ids = lex.key_index.get(word_key)
@@ -427,7 +433,7 @@ def _scan(
         for m in rule.pattern.finditer(seg.folded):
             if not _fires(rule, lex, seg, gaz, m):
                 continue
-            spans.append((m.start(), m.end()))
+            spans.append((m.start(), m.end(), frozenset(label for label, _ in rule.labels)))
             phrase = seg.text[m.start() : m.end()].strip()
             for label, weight in rule.labels:
                 w = round(weight * seg.weight, 3)
@@ -439,7 +445,9 @@ def _scan(
     return spans
 
 
-def _unknown_names(seg: _Segment, spans: list[tuple[int, int]], lex: Lexicon) -> list[str]:
+def _unknown_names(
+    seg: _Segment, spans: list[tuple[int, int, frozenset[Label]]], lex: Lexicon
+) -> list[str]:
     """Proper nouns near fired signals that the gazetteer does not know.
 
     Only in sentence case, or where a fired verb is lower case ("stops protecting Kiwi Farms"
@@ -447,7 +455,7 @@ def _unknown_names(seg: _Segment, spans: list[tuple[int, int]], lex: Lexicon) ->
     """
     if not spans:
         return []
-    if not seg.sentence_case and not any(seg.text[s].islower() for s, _ in spans):
+    if not seg.sentence_case and not any(seg.text[s].islower() for s, _, _ in spans):
         return []
     taken = [(m.start, m.end) for m in seg.mentions]
     runs: list[tuple[int, int]] = []
@@ -472,7 +480,8 @@ def _unknown_names(seg: _Segment, spans: list[tuple[int, int]], lex: Lexicon) ->
         if " ".join(words) in _NOT_NAMES:
             continue
         near = any(
-            _before_offset(seg, s, 5) <= start and end <= _after_offset(seg, e, 7) for s, e in spans
+            _before_offset(seg, s, 5) <= start and end <= _after_offset(seg, e, 7)
+            for s, e, _ in spans
         )
         if near:
             name = seg.text[start:end].rstrip(".'’")
@@ -504,6 +513,41 @@ def _confidence(total: float) -> float:
     return round(1.0 - 0.5 ** max(total, 0.0), 3) if total > 0 else 0.0
 
 
+def _authority_cutoff(
+    title: _Segment,
+    cuts: list[tuple[int, int]],
+    best: dict[tuple[str, Label], tuple[Signal, int]],
+    totals: dict[Label, float],
+) -> None:
+    """A government, regulator or court cutting a party off makes a legal story too.
+
+    The guide: a platform blocked or removed by order is "usually also legal". The authority
+    must act: before the phrase ("US revokes…", "Turkey blocks…") or right after a passive one
+    ("banned … by the Commerce Department", "blocked in Indonesia", "privée … par l'Arcom"),
+    not as a place further on ("removes VPN apps from its store in Russia").
+    """
+    first = _FIRST_WORD.match(title.text)
+    initials = first is not None and first.group(1) in _COUNTRY_INITIALS
+    for start, end in cuts:
+        actor = _actor(title, start, 8)
+        acts = (actor is not None and actor.type in AUTHORITY_TYPES) or (actor is None and initials)
+        hi = _after_offset(title, end, _PASSIVE_AGENT_WORDS)
+        agent = any(
+            m.type in AUTHORITY_TYPES
+            and end <= m.start < hi
+            and _AGENT_PREP.search(title.folded, start, m.start) is not None
+            for m in title.mentions
+        )
+        if acts or agent:
+            phrase = title.text[start:end].strip()
+            best[("authority-cutoff", "legal")] = (
+                Signal(label="legal", phrase=phrase, weight=AUTHORITY_CUTOFF_WEIGHT),
+                0,
+            )
+            totals["legal"] += AUTHORITY_CUTOFF_WEIGHT
+            return
+
+
 def classify_text(
     title: str,
     summary: str = "",
@@ -532,8 +576,11 @@ def classify_text(
         segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
     best: dict[tuple[str, Label], tuple[Signal, int]] = {}
     unknown: list[str] = []
+    title_cuts: list[tuple[int, int]] = []
     for where, seg in enumerate(segments):
         spans = _scan(lex, seg, gaz, best, where)
+        if where == 0:
+            title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
         if where < 2:
             unknown.extend(n for n in _unknown_names(seg, spans, lex) if n not in unknown)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
@@ -546,6 +593,8 @@ def classify_text(
     for label in LABELS:
         # Bodies mention many things in passing: they confirm a headline, rarely decide alone.
         totals[label] += min(body[label], _SUMMARY_CAP)
+    if totals["cutoff"] >= THRESHOLD and totals["legal"] < THRESHOLD:
+        _authority_cutoff(segments[0], title_cuts, best, totals)
     head_mentions = [m for seg in segments[:2] for m in seg.mentions]
     if totals["legal"] > 0:
         has_company = any(

@@ -248,3 +248,34 @@ def test_cutoff_phrasings_of_the_fifth_round(title: str) -> None:
 def test_not_cutoff_either(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US revokes licences to supply Huawei",
+        "Zorbly antivirus banned from sale in Russia by the government",
+        "Steam and PayPal blocked in Indonesia over registration rule",
+    ],
+)
+def test_a_cutoff_by_an_authority_is_legal_too(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert set(det.labels) == {"cutoff", "legal"}, det.signals
+
+
+def test_a_country_as_a_place_does_not_make_a_cutoff_legal() -> None:
+    det = classify_text("Zorbly removes dozens of VPN apps from its store in Russia", lang="en")
+    assert det.labels == ("cutoff",), det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "ZTE hit with seven-year denial order by Commerce",
+        "Brazil lifts X ban after the company pays fines",
+        "Zorbly app pulled after takedown notices from Nintendo",
+    ],
+)
+def test_legal_phrasings_of_the_fifth_round(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "legal" in det.labels, det.signals

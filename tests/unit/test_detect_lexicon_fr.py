@@ -213,3 +213,26 @@ def test_tournures_du_cinquieme_tour(title: str) -> None:
 def test_toujours_pas_une_coupure(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Canal+ obtient que Google bloque des sites pirates",
+        "Le Conseil d'État valide l'interdiction de Telegram",
+        "La justice refuse de suspendre Shein",
+        "L'Arcep enquête sur les débits de YouTube chez Free",
+        "Spotify saisit Bruxelles contre Apple",
+        "Bercy bloque le rachat de Zorbly par Google",
+        "Le gouvernement engage une procédure de suspension contre Shein",
+        "Zorbly TV privée de sa fréquence TNT par l'Arcom",
+    ],
+)
+def test_tournures_juridiques_du_cinquieme_tour(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "legal" in det.labels, det.signals
+
+
+def test_juges_au_sens_d_estimes_n_est_pas_juridique() -> None:
+    det = classify_text("Deezer supprime des millions de titres jugés inutiles", lang="fr")
+    assert "legal" not in det.labels, det.signals
