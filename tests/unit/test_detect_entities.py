@@ -174,6 +174,8 @@ def test_authority_descriptors(text: str, party: str) -> None:
 
 def test_descriptor_is_not_the_government_of_its_country() -> None:
     assert names("Japan's antitrust regulator raids the office") == ["JFTC"]
+    assert names("Japan’s FTC raids the office") == ["JFTC"]
+    assert names("China's SAMR opens a probe") == ["SAMR"]
     assert names("L'autorité de la concurrence italienne enquête") == ["AGCM"]
     assert names("Canada's top court rules on IP addresses") == ["Supreme Court of Canada"]
 
