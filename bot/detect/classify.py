@@ -30,7 +30,8 @@ THRESHOLD = 1.0
 AUTHORITY_CUTOFF_WEIGHT = 1.0
 _PASSIVE_AGENT_WORDS = 6
 # The authority follows "by", "in", "par"… ("banned … by the Commerce Department").
-_AGENT_PREP = re.compile(r"(?:^|\s)(?:by|in|par|en|au|aux|dans)\s+(?:the\s+|la\s+|le\s+|l')?$")
+_AGENT_PREP = re.compile(r"(?:^|\s)(?:by|par)\s+(?:the\s+|la\s+|le\s+|l')?$")
+_PLACE_PREP = re.compile(r"\s(?:in|en|au|aux|dans)$")
 # Legal signals with no tech party or tech context (a court ruling on anything) are damped.
 NO_TECH_DAMPING = 0.3
 _CLAUSE_BREAK = re.compile(r"[.;:!?|]|\s[-–—]\s|\bbut\b|\bmais\b")
@@ -291,6 +292,15 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
             between = seg.folded[own.end() : companies[0].start]
             if lex.possessed is None or lex.possessed.search(between) is None:
                 return False
+    # A name the gazetteer lacks right after a lower-case verb ("lâché par Paysafe").
+    # Only where the verb is lower case: in Title Case every word looks like a name.
+    if (
+        rule.unknown_object
+        and not companies
+        and seg.text[m.start()].islower()
+        and _unknown_name(lex, seg, end, hi)
+    ):
+        return True
     if kind in ("party", "party_or_terms") and companies:
         first = companies[0]
         if actor is None or not gaz.related(first.name, actor.name):
@@ -308,14 +318,14 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         hi = first.start
     if kind == "party":
         return False
+    # The same before the actor's own store ("won't allow Zorbly on the Play Store").
+    if rule.unknown_object and seg.text[m.start()].islower() and _unknown_name(lex, seg, end, hi):
+        return True
     if lex.own is not None:
         own_hi = _after_offset(seg, end, 2)
         own = lex.own.search(seg.folded, end, own_hi)
         if own is not None and own.start() - end <= 2:
             return False
-    # Only where the verb is lower case: in Title Case every word looks like a name.
-    if rule.unknown_object and seg.text[m.start()].islower() and _unknown_name(lex, seg, end, hi):
-        return True
     assert rule.terms is not None
     # Object words must be the direct object: a few words on, before any preposition
     # ("bans passwords for business accounts" bans no account).
@@ -532,10 +542,16 @@ def _authority_cutoff(
         actor = _actor(title, start, 8)
         acts = (actor is not None and actor.type in AUTHORITY_TYPES) or (actor is None and initials)
         hi = _after_offset(title, end, _PASSIVE_AGENT_WORDS)
+        # "by"/"par" names an agent; "in"/"en" does only when the phrase ends on it
+        # ("blocked in Indonesia", not "dropped by Paysafe in the UK").
+        place = _PLACE_PREP.search(title.folded, start, end) is not None
         agent = any(
             m.type in AUTHORITY_TYPES
             and end <= m.start < hi
-            and _AGENT_PREP.search(title.folded, start, m.start) is not None
+            and (
+                _AGENT_PREP.search(title.folded, start, m.start) is not None
+                or (place and _after_offset(title, end, 2) >= m.start)
+            )
             for m in title.mentions
         )
         if acts or agent:
@@ -585,9 +601,12 @@ def classify_text(
             unknown.extend(n for n in _unknown_names(seg, spans, lex) if n not in unknown)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
+    restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None
     for (_, label), (sig, where) in best.items():
         if where == 0:
             totals[label] += sig.weight
+        elif restored and label == "cutoff":
+            continue
         elif sig.weight >= _BODY_MIN * segments[where].weight:
             body[label] += sig.weight
     for label in LABELS:

@@ -68,6 +68,9 @@ class Lexicon:
     access: re.Pattern[str] | None
     # What a company can still give others after "its" ("drops its support for Twitter").
     possessed: re.Pattern[str] | None
+    # A headline about access coming back ("reinstates", "lifts ban"): bodies then recount the
+    # cutoff that ended, so their cutoff phrases do not count.
+    restore: re.Pattern[str] | None
     prepositions: re.Pattern[str] | None
     named_objects: re.Pattern[str] | None
     wrap_before: re.Pattern[str] | None
@@ -193,6 +196,7 @@ def load_lexicon(lang: str) -> Lexicon:
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         access=_term_pattern("access", terms) if "access" in terms else None,
         possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,
+        restore=_term_pattern("restore", terms) if "restore" in terms else None,
         prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
         named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,

@@ -279,3 +279,29 @@ def test_a_country_as_a_place_does_not_make_a_cutoff_legal() -> None:
 def test_legal_phrasings_of_the_fifth_round(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "legal" in det.labels, det.signals
+
+
+def test_a_restored_app_is_not_a_cutoff_even_when_the_summary_recounts_one() -> None:
+    det = classify_text(
+        "Zorbly returns to the App Store after court ruling",
+        "Apple had blocked the app last year. Apple was blocking its updates for months.",
+        lang="en",
+    )
+    assert "cutoff" not in det.labels, det.signals
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Zorbly browser ends support for Windows 7 and 8",
+        "Zorbly blocks Office macros from the internet by default",
+    ],
+)
+def test_end_of_life_and_security_defaults(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" not in det.labels, det.signals
+
+
+def test_cut_off_from_with_a_known_party_as_subject() -> None:
+    det = classify_text("ZTE cut off from American suppliers", lang="en")
+    assert "cutoff" in det.labels, det.signals

@@ -236,3 +236,19 @@ def test_tournures_juridiques_du_cinquieme_tour(title: str) -> None:
 def test_juges_au_sens_d_estimes_n_est_pas_juridique() -> None:
     det = classify_text("Deezer supprime des millions de titres jugés inutiles", lang="fr")
     assert "legal" not in det.labels, det.signals
+
+
+def test_un_rachat_bloque_n_est_pas_une_coupure() -> None:
+    det = classify_text("Bercy bloque le rachat de Zorbly par Google", lang="fr")
+    assert det.labels == ("legal",), det.signals
+
+
+def test_un_lieu_n_est_pas_l_auteur() -> None:
+    det = classify_text("Binance lâché par Paysafe au Royaume-Uni", lang="fr")
+    assert det.labels == ("cutoff",), det.signals
+    assert "Paysafe" in det.parties
+
+
+def test_coupe_ses_chaines_aux_abonnes_d_un_autre() -> None:
+    det = classify_text("TF1 va couper ses chaînes aux abonnés de Free", lang="fr")
+    assert "cutoff" in det.labels, det.signals
