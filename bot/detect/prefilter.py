@@ -1,9 +1,11 @@
 """Word-start keys of a rule: which rules can match a text, found without running them.
 
 Most rules start with ``\\b`` and a few letters ("blocks", "cut off", "sue"). Their keys are
-the first letters (up to three) that any match starts with; a text's keys are the first one to
-three letters of each of its words. A rule whose keys the text lacks cannot match it, so it is
-skipped: one dictionary lookup per word instead of one regular-expression scan per rule.
+the first letters (up to three) that any match starts with, or a whole short word followed by a
+space ("no " for "no longer": the word "no" itself, not "now"); a text's keys are the first one
+to three letters of each of its words, and its words of one or two letters followed by a space.
+A rule whose keys the text lacks cannot match it, so it is skipped: a few dictionary lookups
+per word instead of one regular-expression scan per rule.
 
 Keys are read off the compiled pattern's parse tree. Whenever the tree holds something this
 module does not follow (a wide character class, a back-reference, a match that need not start
@@ -27,13 +29,15 @@ _WORD_RUN = re.compile(r"\w+")
 
 
 def text_keys(folded: str) -> frozenset[str]:
-    """Return the first one, two and three characters of every word of a folded text."""
+    """Return the first one, two and three characters of every word of a folded text, and
+    every word shorter than that followed by a space."""
     keys: set[str] = set()
-    for m in _WORD_RUN.finditer(folded):
-        word = m.group()
+    for word in _WORD_RUN.findall(folded):
         keys.add(word[:1])
         keys.add(word[:2])
         keys.add(word[:3])
+        if len(word) < KEY_LEN:
+            keys.add(word + " ")
     return frozenset(keys)
 
 
@@ -89,6 +93,9 @@ def _walk(items: list[Any], prefix: str, anchored: bool, keys: set[str]) -> bool
     if (op, av) == _STOP:
         return _stop(prefix, keys)
     if op is _const.AT:
+        if prefix and av is _const.AT_BOUNDARY:
+            # After word characters, a boundary ends the word: the key is the whole word.
+            return _stop(prefix + " ", keys)
         starts_word = anchored or (av is _const.AT_BOUNDARY and not prefix)
         return _walk(rest, prefix, starts_word, keys)
     if op in (_const.ASSERT, _const.ASSERT_NOT):
@@ -96,8 +103,8 @@ def _walk(items: list[Any], prefix: str, anchored: bool, keys: set[str]) -> bool
     if op is _const.LITERAL:
         ch = chr(av)
         if not _is_word_char(ch):
-            # Text keys hold word characters only: a key ends where the word does.
-            return bool(prefix) and _stop(prefix, keys)
+            # The word ends here: a short one is a key of its own ("no " is the word "no").
+            return bool(prefix) and _stop(prefix + " ", keys)
         if not prefix and not anchored:
             return False
         return _walk(rest, prefix + ch, anchored, keys)
