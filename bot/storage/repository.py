@@ -30,10 +30,6 @@ _KNOWN_ENTRIES = select(
     _ENTRIES.c.feed_id == bindparam("feed_id"),
     _ENTRIES.c.guid.in_(bindparam("guids", expanding=True)),
 )
-_ENTRY_IDS = select(_ENTRIES.c.guid, _ENTRIES.c.id).where(
-    _ENTRIES.c.feed_id == bindparam("feed_id"),
-    _ENTRIES.c.guid.in_(bindparam("guids", expanding=True)),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,24 +525,16 @@ async def store_items(
             }
             for item, digest in fresh
         ]
-        # One executemany, then the new ids by (feed, guid): INSERT ... RETURNING in parameter
-        # order has no sentinel to sort by on SQLite, so SQLAlchemy would send one INSERT per row.
-        await session.execute(insert(_ENTRIES), values)
-        ids = await _entry_ids(session, feed_id, [item.guid for item, _ in fresh])
+        # Batched INSERT ... RETURNING, matched back by guid: asking for the rows in parameter
+        # order instead makes SQLAlchemy send one INSERT per row on SQLite (no sort sentinel).
+        inserted = await session.execute(
+            insert(_ENTRIES).returning(_ENTRIES.c.guid, _ENTRIES.c.id), values
+        )
+        ids: dict[str, int] = {row[0]: row[1] for row in inserted}
         new = [
             StoredEntry(ids[item.guid], feed_id, feed_title, item, now, False) for item, _ in fresh
         ]
     return new, updated
-
-
-async def _entry_ids(session: AsyncSession, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
-    """Map the given guids of one feed to their entry ids."""
-    ids: dict[str, int] = {}
-    for start in range(0, len(guids), _GUID_CHUNK):
-        chunk = guids[start : start + _GUID_CHUNK]
-        rows = await session.execute(_ENTRY_IDS, {"feed_id": feed_id, "guids": chunk})
-        ids.update((guid, entry_id) for guid, entry_id in rows.all())
-    return ids
 
 
 async def feed_story_ids_since(session: AsyncSession, feed_id: int, since: datetime) -> list[int]:
