@@ -154,6 +154,8 @@ class _Segment:
     weight: float
     sentence_case: bool
     keys: frozenset[str]
+    # Lower case with accents kept, for rules that tell "juge" from "jugé" (same offsets).
+    lower: str
 
 
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
@@ -168,7 +170,16 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
         weight=weight,
         sentence_case=_is_sentence_case(text),
         keys=text_keys(folded),
+        lower=_lower_same_length(text),
     )
+
+
+def _lower_same_length(text: str) -> str:
+    """Lower-case text, keeping any character whose lower case is longer ("İ") as it is."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def _is_sentence_case(text: str) -> bool:
@@ -440,7 +451,7 @@ def _scan(
         rule = lex.rules[i]
         if rule.keys is None and rule.quick.search(seg.folded) is None:
             continue
-        for m in rule.pattern.finditer(seg.folded):
+        for m in rule.pattern.finditer(seg.lower if rule.exact else seg.folded):
             if not _fires(rule, lex, seg, gaz, m):
                 continue
             spans.append((m.start(), m.end(), frozenset(label for label, _ in rule.labels)))
@@ -602,11 +613,14 @@ def classify_text(
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None
+    denied = (
+        lex.false_report is not None and lex.false_report.search(segments[0].folded) is not None
+    )
     for (_, label), (sig, where) in best.items():
+        if label == "cutoff" and (denied or (restored and where > 0)):
+            continue
         if where == 0:
             totals[label] += sig.weight
-        elif restored and label == "cutoff":
-            continue
         elif sig.weight >= _BODY_MIN * segments[where].weight:
             body[label] += sig.weight
     for label in LABELS:

@@ -52,6 +52,8 @@ class Rule:
     # A capitalised name the gazetteer lacks counts as the object (after a lower-case verb):
     # for verbs that act on someone else ("bans Zorbly", "stops hosting Kiwi Farms").
     unknown_object: bool
+    # Match the lower-cased text with its accents ("juge", a judge, is not "jugé", deemed).
+    exact: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ class Lexicon:
     # A headline about access coming back ("reinstates", "lifts ban"): bodies then recount the
     # cutoff that ended, so their cutoff phrases do not count.
     restore: re.Pattern[str] | None
+    # A headline saying a report is false ("… is false, sources say"): no cutoff at all.
+    false_report: re.Pattern[str] | None
     prepositions: re.Pattern[str] | None
     named_objects: re.Pattern[str] | None
     wrap_before: re.Pattern[str] | None
@@ -135,7 +139,11 @@ def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
     return Rule(
         id=rid,
         labels=tuple(labels),
-        pattern=_compile(str(raw["pattern"])),
+        pattern=(
+            re.compile(str(raw["pattern"]).lower())
+            if raw.get("exact", False)
+            else _compile(str(raw["pattern"]))
+        ),
         quick=_quick(str(raw["pattern"])),
         keys=word_keys(fold(str(raw["pattern"]))),
         negatable=bool(raw.get("negatable", True)),
@@ -153,6 +161,7 @@ def _rule(raw: dict[str, Any], terms: dict[str, str], where: str) -> Rule:
         verb=bool(raw.get("verb", False)),
         names_own=bool(raw.get("names_own", False)),
         unknown_object=bool(raw.get("unknown_object", False)),
+        exact=bool(raw.get("exact", False)),
         unless_after_authority=_opt_pattern(raw, "unless_after_authority", terms),
     )
 
@@ -197,6 +206,7 @@ def load_lexicon(lang: str) -> Lexicon:
         access=_term_pattern("access", terms) if "access" in terms else None,
         possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,
         restore=_term_pattern("restore", terms) if "restore" in terms else None,
+        false_report=_term_pattern("@false_report", terms) if "false_report" in terms else None,
         prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
         named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,

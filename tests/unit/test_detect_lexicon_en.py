@@ -161,6 +161,12 @@ WIDER_CUTOFF_EN = [
     "Zorbly antivirus banned from sale in Russia",
     "US revokes licences to supply Huawei",
     "ZTE cut off from American suppliers",
+    "Zorbly tells Microsoft to pull its app for Windows",
+    "Charter Spectrum customers lose Zorbly channels as talks collapse",
+    "Google yanks its app from Amazon's Fire TV",
+    "Zorbly app will shut down next month, blaming Reddit's new API prices",
+    "Zorbly bot leaves WhatsApp after Meta changes its rules",
+    "Apple closes Zorbly's developer account",
 ]
 
 NOT_CUTOFF_EN = [
@@ -182,6 +188,10 @@ NOT_CUTOFF_EN = [
     # An outage is no actor; in Title Case every word looks like a name, none is the object.
     "Cloud outage takes down thousands of websites",
     "Apple Bans Zorbly Mode",
+    # A report said to be false, end of support as a noun, a streamer banned.
+    "Report that Apple will drop Zorbly from Safari is false, sources say",
+    "Windows 10 reaches end of support: what you need to know",
+    "Streamer banned from Twitch for a week after a viral clip",
 ]
 
 MORE_LEGAL_EN = [
@@ -192,6 +202,7 @@ MORE_LEGAL_EN = [
     "ZTE hit with seven-year denial order by Commerce",
     "Brazil lifts X ban after the company pays fines",
     "Zorbly app pulled after takedown notices from Nintendo",
+    "GitHub takes down youtube-dl after RIAA copyright notice",
 ]
 
 # A cutoff by a government, regulator or court is legal too, when the authority acts.

@@ -141,6 +141,14 @@ COUPURES_FR = [
     "Hausse du prix de l'API de Bing : les moteurs alternatifs étranglés",
     "TikTok banni de Nouvelle-Calédonie pendant les émeutes",
     "TF1 va couper ses chaînes aux abonnés de Free",
+    "Apple bloque l'émulateur Zorbly sur l'App Store",
+    "Google refuse Zorbly sur le Play Store",
+    "Ubisoft tourne le dos à Valve",
+    "Zorbly quittera WhatsApp en janvier après le changement de règles de Meta",
+    "L'UE interdit la diffusion de Zorbly TV sur son territoire",
+    "OVHcloud résilie les serveurs d'un forum après des signalements",
+    "Apple ferme le compte développeur d'Epic",
+    "Les abonnés de SFR perdent les chaînes de Zorbly",
 ]
 
 PAS_UNE_COUPURE_FR = [
@@ -168,6 +176,11 @@ JURIDIQUE_FR = [
     "Bercy bloque le rachat de Zorbly par Google",
     "Le gouvernement engage une procédure de suspension contre Shein",
     "Zorbly TV privée de sa fréquence TNT par l'Arcom",
+    "Le gendarme espagnol de la concurrence inflige 400 millions d'euros à Booking",
+    "Perquisition chez Nvidia dans le cadre d'une enquête de concurrence",
+    "Le gendarme des télécoms met en demeure Free sur sa couverture",
+    "L'AFP assigne X pour obtenir le paiement des droits voisins",
+    "Deliveroo jugé pour travail dissimulé",
 ]
 
 
