@@ -21,7 +21,7 @@ from typing import Any
 _parser: Any = getattr(re, "_parser", None)
 _const: Any = getattr(re, "_constants", None)
 
-KEY_LEN = 3
+KEY_LEN = 5  # text_keys spells out the five prefixes: keep the two in step
 _MAX_KEYS = 5000
 _SMALL_CLASS = 12
 _STOP = ("stop", None)
@@ -33,9 +33,7 @@ def text_keys(folded: str) -> frozenset[str]:
     every word shorter than that followed by a space."""
     keys: set[str] = set()
     for word in _WORD_RUN.findall(folded):
-        keys.add(word[:1])
-        keys.add(word[:2])
-        keys.add(word[:3])
+        keys.update((word[:1], word[:2], word[:3], word[:4], word[:5]))
         if len(word) < KEY_LEN:
             keys.add(word + " ")
     return frozenset(keys)
@@ -75,6 +73,8 @@ def _class_chars(items: list[Any]) -> list[str] | None:
         elif op is _const.RANGE:
             lo, hi = av
             chars.extend(chr(c) for c in range(lo, hi + 1))
+        elif op is _const.CATEGORY and av is _const.CATEGORY_DIGIT:
+            chars.extend("0123456789")
         else:
             return None
         if len(chars) > _SMALL_CLASS:

@@ -4,9 +4,9 @@ Every set was written following the labeling guide (never copied from publishers
 committed before the detector was run on it; labels were not changed to fit the detector.
 
 - Development sets, whose errors were read to write general rules (their figures are fitted):
-  batches 1 and 2 (`headlines_own.jsonl`), batch 3 (held out for one run, then used), batch 5
-  (written by a second author rich in cutoff phrasing, used as development material).
-- Batch 4 (`headlines_own_batch4.jsonl`) is the held-out set: written by an author who never
+  batches 1 and 2 (`headlines_own.jsonl`), batch 3 and batch 4 (each held out for one run, then
+  used), batch 5 (rich in cutoff phrasing, used as development material from the start).
+- Batch 6 (`headlines_own_batch6.jsonl`) is the held-out set: written by an author who never
   saw the detector and measured once, after the rules were final. Its floors sit just under that
   run; do not tune rules to its errors — write a new batch for the next honest measure.
 """
@@ -25,27 +25,29 @@ OWN = FIXTURES / "headlines_own.jsonl"
 BATCH3 = FIXTURES / "headlines_own_batch3.jsonl"
 BATCH4 = FIXTURES / "headlines_own_batch4.jsonl"
 BATCH5 = FIXTURES / "headlines_own_batch5.jsonl"
-DEVELOPMENT = (OWN, BATCH3, BATCH5)
+BATCH6 = FIXTURES / "headlines_own_batch6.jsonl"
+DEVELOPMENT = (OWN, BATCH3, BATCH4, BATCH5)
 
-# Development sets, together: (lang, label) -> minimum F1 (a few points under the figures).
+# Development sets, together: (lang, label) -> minimum F1 (a few points under the figures:
+# cutoff 97.7, en 98.3, fr 96.8; legal 98.1, en 98.7, fr 97.5).
 FLOORS: dict[tuple[str, Label], float] = {
-    ("all", "cutoff"): 0.93,
-    ("en", "cutoff"): 0.93,
-    ("fr", "cutoff"): 0.92,
-    ("all", "legal"): 0.93,
-    ("en", "legal"): 0.94,
-    ("fr", "legal"): 0.92,
+    ("all", "cutoff"): 0.95,
+    ("en", "cutoff"): 0.95,
+    ("fr", "cutoff"): 0.94,
+    ("all", "legal"): 0.95,
+    ("en", "legal"): 0.95,
+    ("fr", "legal"): 0.94,
 }
 
-# Held-out batch 4, measured once: cutoff 84.4 (en 87.1, fr 80.9), legal 91.3 (en 96.4,
-# fr 85.1); named-party recall 94.3.
-BATCH4_FLOORS: dict[tuple[str, Label], float] = {
-    ("all", "cutoff"): 0.83,
-    ("en", "cutoff"): 0.85,
-    ("fr", "cutoff"): 0.79,
-    ("all", "legal"): 0.90,
-    ("en", "legal"): 0.95,
-    ("fr", "legal"): 0.84,
+# Held-out batch 6, measured once: cutoff 82.8 (en 84.7, fr 80.0), legal 92.9 (en 89.3,
+# fr 97.7); named-party recall 97.9. (Batch 4, held out the round before: cutoff 84.4, legal 91.3.)
+HELD_OUT_FLOORS: dict[tuple[str, Label], float] = {
+    ("all", "cutoff"): 0.81,
+    ("en", "cutoff"): 0.83,
+    ("fr", "cutoff"): 0.78,
+    ("all", "legal"): 0.91,
+    ("en", "legal"): 0.87,
+    ("fr", "legal"): 0.95,
 }
 
 
@@ -65,8 +67,8 @@ def development() -> Report:
 
 
 @pytest.fixture(scope="module")
-def batch4() -> Report:
-    return evaluate(_items(BATCH4))
+def held_out() -> Report:
+    return evaluate(_items(BATCH6))
 
 
 def test_sets_are_large_bilingual_and_disjoint() -> None:
@@ -76,6 +78,7 @@ def test_sets_are_large_bilingual_and_disjoint() -> None:
         (BATCH3, "own3-", 80),
         (BATCH4, "own4-", 150),
         (BATCH5, "own5-", 200),
+        (BATCH6, "own6-", 170),
     ):
         items = _items(path)
         assert len(items) >= size, path.name
@@ -95,19 +98,19 @@ def test_development_f1_floor(development: Report, lang: str, label: Label) -> N
     assert counts.f1 >= FLOORS[(lang, label)], (lang, label, counts)
 
 
-@pytest.mark.parametrize(("lang", "label"), sorted(BATCH4_FLOORS))
-def test_held_out_f1_floor(batch4: Report, lang: str, label: Label) -> None:
-    counts = batch4.ours[(lang, label)]
-    assert counts.f1 >= BATCH4_FLOORS[(lang, label)], (lang, label, counts)
+@pytest.mark.parametrize(("lang", "label"), sorted(HELD_OUT_FLOORS))
+def test_held_out_f1_floor(held_out: Report, lang: str, label: Label) -> None:
+    counts = held_out.ours[(lang, label)]
+    assert counts.f1 >= HELD_OUT_FLOORS[(lang, label)], (lang, label, counts)
 
 
-@pytest.mark.parametrize("which", ["development", "batch4"])
+@pytest.mark.parametrize("which", ["development", "held_out"])
 def test_beats_the_keyword_baseline(which: str, request: pytest.FixtureRequest) -> None:
     report: Report = request.getfixturevalue(which)
     for label in ("cutoff", "legal"):
         assert report.ours[("all", label)].f1 > report.base[("all", label)].f1 + 0.10
 
 
-def test_named_party_recall(development: Report, batch4: Report) -> None:
-    assert development.named_parties["all"].recall >= 0.93
-    assert batch4.named_parties["all"].recall >= 0.92
+def test_named_party_recall(development: Report, held_out: Report) -> None:
+    assert development.named_parties["all"].recall >= 0.94
+    assert held_out.named_parties["all"].recall >= 0.95

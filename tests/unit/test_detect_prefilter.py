@@ -16,14 +16,23 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def test_keys_are_the_first_letters_of_each_branch() -> None:
-    # A short word that ends is a key of its own: "x " is the word "x", not "xbox".
-    assert word_keys(r"\b(?:cut(?:s|ting)? off|bans?|x)\b") == {"cut", "ban", "x "}
+    # Up to five letters; a shorter word that ends is a key of its own ("x " is the word "x",
+    # not "xbox"; "cut " is "cut", not "cutting").
+    assert word_keys(r"\b(?:cut(?:s|ting)? off|bans?|x)\b") == {
+        "cut ",
+        "cuts ",
+        "cutti",
+        "ban ",
+        "bans ",
+        "x ",
+    }
     # An optional first word gives both starts.
-    assert word_keys(r"\b(?:the )?ban\b") == {"the", "ban"}
+    assert word_keys(r"\b(?:the )?ban\b") == {"the ", "ban "}
     # A key stops where the word does, and at anything wider than a few letters.
     assert word_keys(r"\bno longer\b") == {"no "}
     assert word_keys(r"\bsu\w+") == {"su"}
-    assert word_keys(r"\bretir[ée]") == {"ret"}
+    assert word_keys(r"\bretir[ée]") == {"retir"}
+    assert word_keys(r"\b\d+ fines?\b") == set("0123456789")
 
 
 @pytest.mark.parametrize(
@@ -40,7 +49,11 @@ def test_rules_that_cannot_be_keyed_always_run(pattern: str) -> None:
 
 
 def test_text_keys_are_prefixes_of_words() -> None:
-    assert text_keys("l'api bloquee") == {"l", "l ", "a", "ap", "api", "b", "bl", "blo"}
+    assert text_keys("l'api bloquee") == {
+        *("l", "l "),
+        *("a", "ap", "api", "api "),
+        *("b", "bl", "blo", "bloq", "bloqu"),
+    }
 
 
 def _texts() -> list[str]:
