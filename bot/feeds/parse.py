@@ -121,7 +121,7 @@ def _memoise_feedparser_base_uri() -> None:
     original = getattr(mixin, "make_safe_absolute_uri", None)
     if original is None or hasattr(original, "cache_info"):
         return
-    mixin.make_safe_absolute_uri = functools.lru_cache(maxsize=4096)(original)  # type: ignore[union-attr]
+    mixin.make_safe_absolute_uri = functools.lru_cache(maxsize=512)(original)  # type: ignore[union-attr]
 
 
 _memoise_feedparser_base_uri()
