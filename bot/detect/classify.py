@@ -513,6 +513,21 @@ def _unknown_names(
     return names
 
 
+def _with_blocking_regulators(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
+    """Name the regulator through which a government cuts a service off (Russia: Roskomnadzor).
+
+    Headlines say "Russia blocks…"; the order comes from the regulator, which is the other side
+    of the dispute for the platform. Added after the government, only to cutoff stories.
+    """
+    out: list[str] = []
+    for name in parties:
+        out.append(name)
+        via = gaz.entities[name].blocks_through if name in gaz.entities else None
+        if via is not None and via not in parties and via not in out:
+            out.append(via)
+    return tuple(out)
+
+
 def _resolve_parties(mentions: list[Mention], gaz: Gazetteer) -> tuple[str, ...]:
     names = list(dict.fromkeys(m.name for m in mentions))
     present = set(names)
@@ -651,6 +666,8 @@ def classify_text(
     parties = _resolve_parties(mentions, gaz)
     if labels:
         parties = parties + tuple(n for n in unknown if n not in parties)
+    if "cutoff" in labels:
+        parties = _with_blocking_regulators(parties, gaz)
     signals = tuple(
         sorted((sig for sig, _ in best.values()), key=lambda s: (-s.weight, s.label, s.phrase))
     )

@@ -235,3 +235,30 @@ def test_ambiguous_names_fire_in_context() -> None:
     assert "FCA" in names("UK watchdog FCA orders Revolut to stop onboarding")
     assert "Honor" in names("Honor sues a rival over smartphone patents")
     assert "Competition Appeal Tribunal" in names("CAT certifies UK class action against Google")
+
+
+def test_a_government_block_names_the_regulator_that_carries_it_out() -> None:
+    det = classify_text("Russia blocks Instagram", lang="en")
+    assert det.parties == ("Russian government", "Roskomnadzor", "Meta")
+    det = classify_text("Le Maroc bloque les appels par Skype et WhatsApp", lang="fr")
+    assert det.parties[:2] == ("Moroccan government", "ANRT")
+    # Only for cutoffs: a fine is the government's own act.
+    assert "Roskomnadzor" not in classify_text("Russia fines Google", lang="en").parties
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("Senegal government", "Senegalese government"),
+        ("Government of India", "Indian government"),
+        ("noyb", "noyb"),
+    ],
+)
+def test_government_and_group_names_as_people_write_them(written: str, canonical: str) -> None:
+    assert canonical_party(written) == canonical
+
+
+def test_l_etat_is_the_french_state_only_with_its_capital() -> None:
+    det = classify_text("L'État demande à la justice de suspendre Shein", lang="fr")
+    assert "French government" in det.parties
+    assert classify_text("L'état de la tech en 2024", lang="fr").parties == ()
