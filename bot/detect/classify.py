@@ -45,7 +45,7 @@ _SUMMARY_CAP = 1.2
 _BODY_MIN = 0.85
 _NOT_NAMES = frozenset(
     {"silicon valley", "wall street", "hollywood", "section", "internet", "web", "new york"}
-    | {"dsa", "dma", "gdpr", "rgpd", "coppa", "ccpa", "ai act"}
+    | {"dsa", "dma", "gdpr", "rgpd", "coppa", "ccpa", "ai act", "api", "apis", "sdk", "sdks"}
 )
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
