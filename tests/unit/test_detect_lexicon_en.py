@@ -167,6 +167,10 @@ WIDER_CUTOFF_EN = [
     "Zorbly app will shut down next month, blaming Reddit's new API prices",
     "Zorbly bot leaves WhatsApp after Meta changes its rules",
     "Apple closes Zorbly's developer account",
+    "Zorbly wipes local news from its platform overnight",
+    "Apple removes ZorblyVPN and other VPN apps from its China App Store",
+    "Zorbly goes dark in Brazil after a court orders a block",
+    "Regulator rules Comcast illegally throttled Zorbly traffic",
 ]
 
 NOT_CUTOFF_EN = [
@@ -192,6 +196,9 @@ NOT_CUTOFF_EN = [
     "Report that Apple will drop Zorbly from Safari is false, sources say",
     "Windows 10 reaches end of support: what you need to know",
     "Streamer banned from Twitch for a week after a viral clip",
+    # A ban on board, a ban lawmakers only push for.
+    "Airlines ban Zorbly Note 7 phone use on flights",
+    "US lawmakers push to ban Zorbly on government devices",
 ]
 
 MORE_LEGAL_EN = [
@@ -203,6 +210,8 @@ MORE_LEGAL_EN = [
     "Brazil lifts X ban after the company pays fines",
     "Zorbly app pulled after takedown notices from Nintendo",
     "GitHub takes down youtube-dl after RIAA copyright notice",
+    "FTC drops its case against the Microsoft-Activision merger",
+    "Jury orders Apple to pay Masimo $600 million over a patent",
 ]
 
 # A cutoff by a government, regulator or court is legal too, when the authority acts.
@@ -237,6 +246,11 @@ def test_a_cutoff_by_an_authority_is_legal_too(title: str) -> None:
 def test_a_country_as_a_place_does_not_make_a_cutoff_legal() -> None:
     det = classify_text("Zorbly removes dozens of VPN apps from its store in Russia", lang="en")
     assert det.labels == ("cutoff",), det.signals
+
+
+def test_a_lawsuit_compound_in_a_funding_story_is_not_legal() -> None:
+    det = classify_text("Lawsuit-tracking startup Zorbly raises $35 million", lang="en")
+    assert "legal" not in det.labels, det.signals
 
 
 def test_unknown_object_becomes_a_party() -> None:

@@ -149,6 +149,10 @@ COUPURES_FR = [
     "OVHcloud résilie les serveurs d'un forum après des signalements",
     "Apple ferme le compte développeur d'Epic",
     "Les abonnés de SFR perdent les chaînes de Zorbly",
+    "Faute d'accord avec TF1, Zorbly perd ses chaînes",
+    "TF1 menace de couper le signal de ses chaînes aux abonnés Orange",
+    "Apple refuse le service de jeu en nuage de Microsoft sur l'App Store",
+    "Apple retire ZorblyVPN et d'autres VPN de l'App Store chinois",
 ]
 
 PAS_UNE_COUPURE_FR = [
@@ -161,6 +165,7 @@ PAS_UNE_COUPURE_FR = [
     "Une panne bloque les applications de Meta",
     "X suspend le compte d'un député après des messages haineux",
     "Meta lance un modèle accessible via une API payante",
+    "Vinted suspend temporairement les paiements à la suite d'une panne technique",
 ]
 
 JURIDIQUE_FR = [
@@ -181,6 +186,8 @@ JURIDIQUE_FR = [
     "Le gendarme des télécoms met en demeure Free sur sa couverture",
     "L'AFP assigne X pour obtenir le paiement des droits voisins",
     "Deliveroo jugé pour travail dissimulé",
+    "Le parquet de Paris ouvre une enquête sur l'algorithme de X",
+    "Zorbly abandonne ses poursuites contre Google",
 ]
 
 
