@@ -4,9 +4,9 @@ Every set was written following the labeling guide (never copied from publishers
 committed before the detector was run on it; labels were not changed to fit the detector.
 
 - Development sets, whose errors were read to write general rules (their figures are fitted):
-  batches 1 and 2 (`headlines_own.jsonl`), batch 3 and batch 4 (each held out for one run, then
+  batches 1 and 2 (`headlines_own.jsonl`), batches 3, 4 and 6 (each held out for one run, then
   used), batch 5 (rich in cutoff phrasing, used as development material from the start).
-- Batch 6 (`headlines_own_batch6.jsonl`) is the held-out set: written by an author who never
+- Batch 7 (`headlines_own_batch7.jsonl`) is the held-out set: written by an author who never
   saw the detector and measured once, after the rules were final. Its floors sit just under that
   run; do not tune rules to its errors — write a new batch for the next honest measure.
 """
@@ -26,28 +26,30 @@ BATCH3 = FIXTURES / "headlines_own_batch3.jsonl"
 BATCH4 = FIXTURES / "headlines_own_batch4.jsonl"
 BATCH5 = FIXTURES / "headlines_own_batch5.jsonl"
 BATCH6 = FIXTURES / "headlines_own_batch6.jsonl"
-DEVELOPMENT = (OWN, BATCH3, BATCH4, BATCH5)
+BATCH7 = FIXTURES / "headlines_own_batch7.jsonl"
+DEVELOPMENT = (OWN, BATCH3, BATCH4, BATCH5, BATCH6)
 
 # Development sets, together: (lang, label) -> minimum F1 (a few points under the figures:
-# cutoff 97.7, en 98.3, fr 96.8; legal 98.1, en 98.7, fr 97.5).
+# cutoff 97.1, en 97.8, fr 96.2; legal 98.5, en 98.6, fr 98.4).
 FLOORS: dict[tuple[str, Label], float] = {
     ("all", "cutoff"): 0.95,
     ("en", "cutoff"): 0.95,
     ("fr", "cutoff"): 0.94,
-    ("all", "legal"): 0.95,
-    ("en", "legal"): 0.95,
-    ("fr", "legal"): 0.94,
+    ("all", "legal"): 0.96,
+    ("en", "legal"): 0.96,
+    ("fr", "legal"): 0.96,
 }
 
-# Held-out batch 6, measured once: cutoff 82.8 (en 84.7, fr 80.0), legal 92.9 (en 89.3,
-# fr 97.7); named-party recall 97.9. (Batch 4, held out the round before: cutoff 84.4, legal 91.3.)
+# Held-out batch 7, measured once: cutoff 84.0 (en 86.3, fr 81.6), legal 95.7 (en 95.1,
+# fr 96.3); party recall 91.2 (named 97.0). Earlier held-out runs: batch 4 (cutoff 84.4,
+# legal 91.3), batch 6 (82.8, 92.9).
 HELD_OUT_FLOORS: dict[tuple[str, Label], float] = {
-    ("all", "cutoff"): 0.81,
-    ("en", "cutoff"): 0.83,
-    ("fr", "cutoff"): 0.78,
-    ("all", "legal"): 0.91,
-    ("en", "legal"): 0.87,
-    ("fr", "legal"): 0.95,
+    ("all", "cutoff"): 0.82,
+    ("en", "cutoff"): 0.84,
+    ("fr", "cutoff"): 0.79,
+    ("all", "legal"): 0.93,
+    ("en", "legal"): 0.93,
+    ("fr", "legal"): 0.94,
 }
 
 
@@ -68,7 +70,7 @@ def development() -> Report:
 
 @pytest.fixture(scope="module")
 def held_out() -> Report:
-    return evaluate(_items(BATCH6))
+    return evaluate(_items(BATCH7))
 
 
 def test_sets_are_large_bilingual_and_disjoint() -> None:
@@ -79,6 +81,7 @@ def test_sets_are_large_bilingual_and_disjoint() -> None:
         (BATCH4, "own4-", 150),
         (BATCH5, "own5-", 200),
         (BATCH6, "own6-", 170),
+        (BATCH7, "own7-", 170),
     ):
         items = _items(path)
         assert len(items) >= size, path.name
@@ -111,6 +114,7 @@ def test_beats_the_keyword_baseline(which: str, request: pytest.FixtureRequest) 
         assert report.ours[("all", label)].f1 > report.base[("all", label)].f1 + 0.10
 
 
-def test_named_party_recall(development: Report, held_out: Report) -> None:
-    assert development.named_parties["all"].recall >= 0.94
+def test_party_recall(development: Report, held_out: Report) -> None:
+    assert development.named_parties["all"].recall >= 0.95
     assert held_out.named_parties["all"].recall >= 0.95
+    assert held_out.parties["all"].recall >= 0.89
