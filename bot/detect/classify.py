@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -466,6 +467,17 @@ def _scan(
     return spans
 
 
+@functools.cache
+def _demonyms() -> frozenset[str]:
+    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments: an
+    adjective of a country is never a party of its own."""
+    words = {"american", "european", "western", "asian", "african", "foreign", "global"}
+    for name in gazetteer().entities:
+        if name.endswith(" government"):
+            words.add(fold(name[: -len(" government")]))
+    return frozenset(words)
+
+
 def _unknown_names(
     seg: _Segment, spans: list[tuple[int, int, frozenset[Label]]], lex: Lexicon
 ) -> list[str]:
@@ -498,7 +510,7 @@ def _unknown_names(
         words = fold(seg.text[start:end]).split()
         if len(words) == 1 and (words[0] in lex.stopwords or "." in words[0]):
             continue
-        if " ".join(words) in _NOT_NAMES:
+        if " ".join(words) in _NOT_NAMES or " ".join(words) in _demonyms():
             continue
         near = any(
             _before_offset(seg, s, 5) <= start and end <= _after_offset(seg, e, 7)

@@ -262,3 +262,10 @@ def test_l_etat_is_the_french_state_only_with_its_capital() -> None:
     det = classify_text("L'État demande à la justice de suspendre Shein", lang="fr")
     assert "French government" in det.parties
     assert classify_text("L'état de la tech en 2024", lang="fr").parties == ()
+
+
+def test_a_nationality_is_not_a_party() -> None:
+    det = classify_text("India bans TikTok and 57 other Chinese apps", lang="en")
+    assert "Chinese" not in det.parties
+    det = classify_text("Zorbly app pulled from South Korean app stores", lang="en")
+    assert "South Korean" not in det.parties
