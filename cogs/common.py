@@ -84,24 +84,20 @@ async def reply(
     missing = discord.utils.MISSING
     text = fit_content(content) if content is not None else missing
     fitted = fit_embed(embed) if embed is not None else missing
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            text,
-            embed=fitted,
-            file=file or missing,
-            view=view or missing,
-            ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS,
-        )
-    else:
-        await interaction.response.send_message(
-            text,
-            embed=fitted,
-            file=file or missing,
-            view=view or missing,
-            ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS,
-        )
+    # A followup once the interaction has been answered (or deferred), else the answer itself.
+    send = (
+        interaction.followup.send
+        if interaction.response.is_done()
+        else interaction.response.send_message
+    )
+    await send(
+        text,
+        embed=fitted,
+        file=file or missing,
+        view=view or missing,
+        ephemeral=ephemeral,
+        allowed_mentions=NO_MENTIONS,
+    )
 
 
 # -- errors ----------------------------------------------------------------------------------

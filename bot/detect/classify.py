@@ -155,8 +155,9 @@ class _Segment:
     weight: float
     sentence_case: bool
     keys: frozenset[str]
-    # Lower case with accents kept, for rules that tell "juge" from "jugé" (same offsets).
-    lower: str
+    # Lower case with accents kept, for rules that tell "juge" from "jugé" (same offsets);
+    # made when the first such rule runs.
+    lower: str | None = None
 
 
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
@@ -171,7 +172,6 @@ def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
         weight=weight,
         sentence_case=_is_sentence_case(text),
         keys=text_keys(folded),
-        lower=_lower_same_length(text),
     )
 
 
@@ -304,14 +304,8 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
             between = seg.folded[own.end() : companies[0].start]
             if lex.possessed is None or lex.possessed.search(between) is None:
                 return False
-    # A name the gazetteer lacks right after a lower-case verb ("lâché par Paysafe").
-    # Only where the verb is lower case: in Title Case every word looks like a name.
-    if (
-        rule.unknown_object
-        and not companies
-        and seg.text[m.start()].islower()
-        and _unknown_name(lex, seg, end, hi)
-    ):
+    # A name the gazetteer lacks as the direct object ("lâché par Paysafe").
+    if not companies and _unknown_object(rule, lex, seg, m, hi):
         return True
     if kind in ("party", "party_or_terms") and companies:
         first = companies[0]
@@ -331,7 +325,7 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
     if kind == "party":
         return False
     # The same before the actor's own store ("won't allow Zorbly on the Play Store").
-    if rule.unknown_object and seg.text[m.start()].islower() and _unknown_name(lex, seg, end, hi):
+    if _unknown_object(rule, lex, seg, m, hi):
         return True
     if lex.own is not None:
         own_hi = _after_offset(seg, end, 2)
@@ -367,6 +361,18 @@ def _is_unknown_name(lex: Lexicon, seg: _Segment, idx: int, terms: re.Pattern[st
         and word not in _ROLE_WORDS
         and (terms is None or terms.fullmatch(word) is None)
         and not any(x.start < e and x.end > s for x in seg.mentions)
+    )
+
+
+def _unknown_object(rule: Rule, lex: Lexicon, seg: _Segment, m: re.Match[str], hi: int) -> bool:
+    """Say whether a rule that takes unknown objects has one before hi.
+
+    Only after a lower-case verb: in Title Case every word looks like a name.
+    """
+    return (
+        rule.unknown_object
+        and seg.text[m.start()].islower()
+        and _unknown_name(lex, seg, m.end(), hi)
     )
 
 
@@ -452,7 +458,12 @@ def _scan(
         rule = lex.rules[i]
         if rule.keys is None and rule.quick.search(seg.folded) is None:
             continue
-        for m in rule.pattern.finditer(seg.lower if rule.exact else seg.folded):
+        text = seg.folded
+        if rule.exact:
+            if seg.lower is None:
+                seg.lower = _lower_same_length(seg.text)
+            text = seg.lower
+        for m in rule.pattern.finditer(text):
             if not _fires(rule, lex, seg, gaz, m):
                 continue
             spans.append((m.start(), m.end(), frozenset(label for label, _ in rule.labels)))

@@ -195,6 +195,17 @@ def _period_after(text: str, end: int) -> str | None:
     return m.lastgroup
 
 
+def _amount(text: str, m: re.Match[str], currency: str) -> Amount | None:
+    """Read one matched amount: its number, scale and the period that follows it."""
+    value = _parse_number(m.group("num"))
+    if value is None:
+        return None
+    scale = m.group("scale")
+    if scale:
+        value *= _SCALES[scale.lower()]
+    return Amount(value, currency, _period_after(text, m.end()), m.group().strip())
+
+
 def _extract_amounts(text: str) -> list[Amount]:
     spans: list[tuple[int, int, Amount]] = []
 
@@ -208,37 +219,16 @@ def _extract_amounts(text: str) -> list[Amount]:
             cur = "CAD"
         elif pre.startswith("A") and pre.endswith("$"):
             cur = "AUD"
-        value = _parse_number(m.group("num"))
-        if value is None:
-            continue
-        scale = m.group("scale")
-        if scale:
-            value *= _SCALES[scale.lower()]
-        spans.append(
-            (
-                m.start(),
-                m.end(),
-                Amount(value, cur, _period_after(text, m.end()), m.group().strip()),
-            )
-        )
+        amount = _amount(text, m, cur)
+        if amount is not None:
+            spans.append((m.start(), m.end(), amount))
     for m in _AMOUNT_AFTER.finditer(text):
         if overlaps(m.start(), m.end()):
             continue
         sym, word = m.group("sym"), m.group("word")
-        cur = _CUR_SYMBOL[sym] if sym else _CUR_WORDS[word.lower()]
-        value = _parse_number(m.group("num"))
-        if value is None:
-            continue
-        scale = m.group("scale")
-        if scale:
-            value *= _SCALES[scale.lower()]
-        spans.append(
-            (
-                m.start(),
-                m.end(),
-                Amount(value, cur, _period_after(text, m.end()), m.group().strip()),
-            )
-        )
+        amount = _amount(text, m, _CUR_SYMBOL[sym] if sym else _CUR_WORDS[word.lower()])
+        if amount is not None:
+            spans.append((m.start(), m.end(), amount))
     spans.sort(key=lambda x: x[0])
     return [a for _, _, a in spans]
 

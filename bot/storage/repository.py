@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -46,6 +46,10 @@ class FeedState:
     baseline_done: bool
     error_count: int
     interval_s: int
+
+
+# The columns of FeedState, in its field order.
+_STATE_COLUMNS = tuple(_FEEDS.c[f.name] for f in fields(FeedState))
 
 
 def feed_info(row: FeedRow) -> FeedInfo:
@@ -282,41 +286,8 @@ async def claim_due_feeds(
 
 async def get_feed_state(session: AsyncSession, feed_id: int) -> FeedState | None:
     """Return what the poller needs about one feed."""
-    row = await session.get(FeedRow, feed_id)
-    return _state(row) if row else None
-
-
-# The columns of FeedState, in its field order.
-_STATE_COLUMNS = tuple(
-    _FEEDS.c[name]
-    for name in (
-        "id",
-        "url",
-        "title",
-        "lang",
-        "etag",
-        "last_modified",
-        "body_hash",
-        "baseline_done",
-        "error_count",
-        "interval_s",
-    )
-)
-
-
-def _state(r: FeedRow) -> FeedState:
-    return FeedState(
-        id=r.id,
-        url=r.url,
-        title=r.title,
-        lang=r.lang,
-        etag=r.etag,
-        last_modified=r.last_modified,
-        body_hash=r.body_hash,
-        baseline_done=r.baseline_done,
-        error_count=r.error_count,
-        interval_s=r.interval_s,
-    )
+    row = (await session.execute(select(*_STATE_COLUMNS).where(_FEEDS.c.id == feed_id))).first()
+    return FeedState(*row) if row else None
 
 
 async def count_due(session: AsyncSession, now: datetime, *, force: bool = False) -> int:
