@@ -13,6 +13,7 @@ from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazet
 from bot.detect.facts import extract_facts
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
+from bot.detect.names import unknown_names
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -536,6 +537,12 @@ def _unknown_names(
     return names
 
 
+def _real_names(names: list[str]) -> list[str]:
+    """Drop nationalities and non-names, and a name that is part of a longer one found too."""
+    kept = [n for n in names if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms()]
+    return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
+
+
 def _with_blocking_regulators(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
     """Name the regulator through which a government cuts a service off (Russia: Roskomnadzor).
 
@@ -646,8 +653,14 @@ def classify_text(
         spans = _scan(lex, seg, gaz, best, where)
         if where == 0:
             title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
-        if where < 2:
+        if where == 0:
+            taken = [(x.start, x.end) for x in seg.mentions]
+            support = summary[:SUMMARY_CHARS]
+            found = unknown_names(seg.text, taken, support=support)
+            unknown.extend(n for n in found if n not in unknown)
+        elif where == 1:
             unknown.extend(n for n in _unknown_names(seg, spans, lex) if n not in unknown)
+    unknown = _real_names(unknown)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None
