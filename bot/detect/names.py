@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -28,7 +28,8 @@ _CAP_START = re.compile(r"[A-ZÀ-ÖØ-Þ0-9]")
 _ELISION = re.compile(r"^(?:[LlDdJjNnSs]|[Qq]u|[Jj]usqu|[Ll]orsqu)['’]")
 # Amounts ("$69bn", "302.4M") and contractions ("We've") are no names.
 _NOT_A_NAME = re.compile(
-    r"^\d[\d.,]*(?:bn|mn|mds?|mrds?|[kmbt])$|['’](?:ve|re|ll|d|m)$|n['’]t$", re.IGNORECASE
+    r"^\d[\d.,]*(?:bn|mn|mds?|mrds?|[kmbt])$|['’](?:ve|re|ll|d|m)$|n['’]t$|\.(?:com|fr|net|org|io)$",
+    re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 # What may join the words of one name: a space, " & ", or a lower-case particle between two
@@ -41,6 +42,8 @@ _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _MAX_NAMES = 4
+# How far from a dispute phrase a name in a summary may stand and still be one of its sides.
+_NEAR_CHARS = 40
 # Between a known company and the next capitalised word, these make the word its product.
 _PRODUCT_GAPS = frozenset({"", " ", "'s ", "’s "})
 
@@ -219,19 +222,23 @@ def unknown_names(
     taken: Sequence[tuple[int, int]],
     *,
     support: str = "",
-    known: Iterable[str] = (),
+    near: Sequence[tuple[int, int]] | None = None,
 ) -> list[str]:
     """Return the names of text the gazetteer lacks, in order of appearance.
 
     taken holds the spans of known mentions: a run right after one names its product
     ("Apple Watch"), not a party. In Title Case every word is capitalised, so a run counts only
-    when support (the item's summary) writes it capitalised in mid-sentence.
+    when support (the item's summary) writes it capitalised in mid-sentence. With near, only
+    names within a few words of one of those spans count (a summary names many bystanders).
     """
     nw = name_words()
     title_case = is_title_case(text)
-    known_keys = {fold(k) for k in known}
     names: list[str] = []
     for run in _runs(text, taken):
+        if near is not None and not any(
+            s - _NEAR_CHARS <= run.end and run.start <= e + _NEAR_CHARS for s, e in near
+        ):
+            continue
         before = text[: run.start]
         if any(
             0 <= run.start - te <= 3 and text[te : run.start] in _PRODUCT_GAPS for _, te in taken
@@ -242,6 +249,6 @@ def unknown_names(
             continue
         for part in _title_parts(text, run, support) if title_case else [run]:
             name = _clean(text, part, nw)
-            if name is not None and fold(name) not in known_keys and name not in names:
+            if name is not None and name not in names:
                 names.append(name)
     return names[:_MAX_NAMES]
