@@ -13,6 +13,7 @@ from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazet
 from bot.detect.facts import extract_facts
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
+from bot.detect.names import unknown_names
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -61,7 +62,6 @@ _ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "l", "un", "une", "d
 _COUNTRY_INITIALS = frozenset({"US", "U.S.", "UK", "U.K.", "EU", "E.U."})
 # "support for <Name>": the word after the object that says whose it is.
 _OF_NAME = re.compile(r"\s+(?:for|of|pour|de|du)\s+(\S+)")
-_CAP_WORD = re.compile(r"[A-Z][\w&'’.-]*")
 _ROLE_WORD_LIST = [
     "ceo",
     "cto",
@@ -489,51 +489,10 @@ def _demonyms() -> frozenset[str]:
     return frozenset(words)
 
 
-def _unknown_names(
-    seg: _Segment, spans: list[tuple[int, int, frozenset[Label]]], lex: Lexicon
-) -> list[str]:
-    """Proper nouns near fired signals that the gazetteer does not know.
-
-    Only in sentence case, or where a fired verb is lower case ("stops protecting Kiwi Farms"
-    is a short headline with more names than words): in Title Case every word is capitalised.
-    """
-    if not spans:
-        return []
-    if not seg.sentence_case and not any(seg.text[s].islower() for s, _, _ in spans):
-        return []
-    taken = [(m.start, m.end) for m in seg.mentions]
-    runs: list[tuple[int, int]] = []
-    for i, start in enumerate(seg.starts):
-        end = seg.ends[i]
-        word = seg.text[start:end]
-        if i == 0 or not _CAP_WORD.fullmatch(word) or fold(word) in _ROLE_WORDS:
-            continue
-        if any(s <= start < e for s, e in taken):
-            continue
-        if seg.text[:start].rstrip()[-1:] in ".:!?\"“«‘'":
-            continue
-        if runs and seg.text[runs[-1][1] : start] in (" ", " & "):
-            runs[-1] = (runs[-1][0], end)
-        else:
-            runs.append((start, end))
-    names: list[str] = []
-    for start, end in runs:
-        words = fold(seg.text[start:end]).split()
-        if len(words) == 1 and (words[0] in lex.stopwords or "." in words[0]):
-            continue
-        if " ".join(words) in _NOT_NAMES or " ".join(words) in _demonyms():
-            continue
-        near = any(
-            _before_offset(seg, s, 5) <= start and end <= _after_offset(seg, e, 7)
-            for s, e, _ in spans
-        )
-        if near:
-            name = seg.text[start:end].rstrip(".'’")
-            if name.endswith(("'s", "’s")):
-                name = name[:-2]
-            if len(name) > 1 and name not in names:
-                names.append(name)
-    return names
+def _real_names(names: list[str]) -> list[str]:
+    """Drop nationalities and non-names, and a name that is part of a longer one found too."""
+    kept = [n for n in names if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms()]
+    return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
 
 
 def _with_blocking_regulators(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
@@ -646,8 +605,17 @@ def classify_text(
         spans = _scan(lex, seg, gaz, best, where)
         if where == 0:
             title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
-        if where < 2:
-            unknown.extend(n for n in _unknown_names(seg, spans, lex) if n not in unknown)
+        if where == 0:
+            taken = [(x.start, x.end) for x in seg.mentions]
+            support = summary[:SUMMARY_CHARS]
+            found = unknown_names(seg.text, taken, support=support)
+            unknown.extend(n for n in found if n not in unknown)
+        elif where == 1 and spans:
+            taken = [(x.start, x.end) for x in seg.mentions]
+            near = [(s, e) for s, e, _ in spans]
+            found = unknown_names(seg.text, taken, near=near)
+            unknown.extend(n for n in found if n not in unknown)
+    unknown = _real_names(unknown)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None

@@ -1,0 +1,93 @@
+"""Names the gazetteer lacks: whole, and only where they are names (our own sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect.classify import classify_text
+from bot.detect.names import is_title_case, unknown_names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "Fenwick Mobile sues Brightline Systems over patents",
+            ["Fenwick Mobile", "Brightline Systems"],
+        ),
+        ("Zorbly sues Krandle over patents", ["Zorbly", "Krandle"]),
+        ("Publishers sue Anna's Archive over shadow library", ["Anna's Archive"]),
+        (
+            "Cards Against Humanity sues Orbital Freight for trespassing",
+            ["Cards Against Humanity", "Orbital Freight"],
+        ),
+        (
+            "Court rules Fenwick Mobile infringed Brightline's patents",
+            ["Fenwick Mobile", "Brightline"],
+        ),
+        ("Bank of America drops Zorbly Labs as a client", ["Bank of America", "Zorbly Labs"]),
+        ("La CNIL inflige une amende à Fenwick Télécom", ["CNIL", "Fenwick Télécom"]),
+        ("L'Arcep met en demeure Fenwick Télécom", ["Arcep", "Fenwick Télécom"]),
+        ("Steam exclut les jeux du studio d'Age of Rust", ["Steam", "Age of Rust"]),
+    ],
+)
+def test_names_are_kept_whole(text: str, names: list[str]) -> None:
+    assert unknown_names(text, []) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regulators fine a chip maker over its pricing",
+        "Controversial crime app pulled from a store",
+        "Rising encrypted messenger blocked in one country",
+        "Solar farm of 200 MW sued over noise",
+        "Zorbly to pay $302.4M after losing the case",
+        "'We've been priced out': a developer quits",
+        "Judge Jane Roe rules the merger can go ahead",
+    ],
+)
+def test_common_words_units_amounts_and_judges_are_no_names(text: str) -> None:
+    found = unknown_names(text, [])
+    assert not any(
+        bad in found
+        for bad in (
+            "Regulators",
+            "Controversial",
+            "Rising",
+            "MW",
+            "$302.4M",
+            "302.4M",
+            "We've",
+            "Jane Roe",
+        )
+    ), found
+
+
+def test_a_word_right_after_a_known_company_is_its_product() -> None:
+    text = "Orbital Watch ban upheld"
+    assert unknown_names(text, [(0, 7)]) == []
+
+
+def test_title_case_needs_the_summary_to_confirm_a_name() -> None:
+    title = "Zorbly Sues Krandle Over Patent Royalties"
+    assert is_title_case(title)
+    assert unknown_names(title, []) == []
+    summary = "The startup Zorbly filed suit against Krandle on Tuesday."
+    assert unknown_names(title, [], support=summary) == ["Zorbly", "Krandle"]
+
+
+def test_a_name_dense_headline_with_a_lower_case_verb_is_not_title_case() -> None:
+    assert not is_title_case("Fenwick Mobile sues Brightline Systems")
+    assert not is_title_case("Apple pulls iOS App From Zorbly")  # 'iOS' is not a lower-case word
+
+
+def test_detected_stories_name_unknown_companies_whole() -> None:
+    det = classify_text("Fenwick Mobile sues Brightline Systems over patents")
+    assert "legal" in det.labels
+    assert set(det.parties) == {"Fenwick Mobile", "Brightline Systems"}
+
+
+def test_a_generic_app_store_is_not_apple() -> None:
+    det = classify_text("Zorbly removes Krandle's game from its app store")
+    assert "Apple" not in det.parties
