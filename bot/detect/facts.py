@@ -63,8 +63,10 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PERIODS = (
-    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?|/mois"),
-    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an|annuel(?:le)?s?|/an"),
+    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?"
+              r"|/ ?mo(?:is)?\b"),
+    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an|annuel(?:le)?s?"
+             r"|/ ?(?:an|yr)\b"),
     ("week", r"(?:a|per|each|every|/) ?week|weekly|par semaine|hebdomadaires?"),
     ("day", r"(?:a|per|each|every|/) ?day|daily|par jour|quotidien(?:ne)?s?"),
 )  # fmt: skip

@@ -321,3 +321,8 @@ def test_ranges_survive_storage() -> None:
     assert facts_from_json(data) == facts
     single = facts_to_json(extract_facts("Firms pay $42,000 a month.", "en"))
     assert "high" not in single["amounts"][0]
+
+
+def test_short_periods() -> None:
+    amounts = extract_facts("Plans cost $12.49/mo or $99/yr.", "en").amounts
+    assert [(a.value, a.period) for a in amounts] == [(12.49, "month"), (99, "year")]
