@@ -173,7 +173,8 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         "anonymous reader",
     ),
     "reader_writes_leadin": (
-        f"Longtime Slashdot reader jdoe42 writes: {KEEP} Example Wire reports: The app is gone.",
+        f"Longtime Slashdot reader jdoe42 writes: {KEEP} Jane Roe writes in a report for "
+        "Example Wire: The app is gone.",
         "The app is gone.",
         "writes:",
     ),
@@ -342,7 +343,8 @@ def test_boilerplate_form(name: str) -> None:
 def test_forms_do_not_eat_content() -> None:
     text = (
         "A bill sponsored by two senators would ban the app. Jane Doe writes code for a living. "
-        "The judge said the company must pay $5 million. Apple notes that the rule is unfair."
+        "The judge said the company must pay $5 million. Apple notes that the rule is unfair. "
+        "Epic reports that Apple blocked the update for one reason: money."
     )
     assert clean_text(text) == text
 
