@@ -31,6 +31,7 @@ def facts_to_json(facts: Facts) -> dict[str, Any]:
         "dates": [{"date": d.when.isoformat(), "text": d.text} for d in facts.dates],
         "amounts": [
             {"value": number(a.value), "currency": a.currency, "period": a.period, "text": a.text}
+            | ({"high": number(a.high)} if a.high is not None else {})
             for a in facts.amounts
         ],
         "quotes": [{"text": q.text, "speaker": q.speaker} for q in facts.quotes],
@@ -47,7 +48,13 @@ def facts_from_json(data: Mapping[str, Any] | None) -> Facts:
             for d in data.get("dates", ())
         ),
         amounts=tuple(
-            Amount(float(a["value"]), str(a["currency"]), a.get("period"), str(a.get("text", "")))
+            Amount(
+                float(a["value"]),
+                str(a["currency"]),
+                a.get("period"),
+                str(a.get("text", "")),
+                float(a["high"]) if a.get("high") is not None else None,
+            )
             for a in data.get("amounts", ())
         ),
         quotes=tuple(Quote(str(q["text"]), q.get("speaker")) for q in data.get("quotes", ())),

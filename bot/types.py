@@ -56,12 +56,17 @@ class EffectiveDate:
 
 @dataclass(frozen=True, slots=True)
 class Amount:
-    """A money amount: value, ISO currency and optional period (month, year...)."""
+    """A money amount: value (the low end of a range), ISO currency, optional period and high end.
+
+    `text` is what readers see: the amount with its currency and period ("$42,000–$210,000 a
+    month").
+    """
 
     value: float
     currency: str
     period: str | None
     text: str
+    high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

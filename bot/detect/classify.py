@@ -665,7 +665,7 @@ def classify_text(
     facts = Facts()
     if with_facts or (with_facts is None and labels):
         text = "\n".join(part for part in (title, summary, content) if part)
-        facts = extract_facts(text, lang, year=published.year if published else None)
+        facts = extract_facts(text, lang, published=published)
     return Detection(
         labels=labels,
         score=max(confidence.values()),

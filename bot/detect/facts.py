@@ -1,11 +1,17 @@
-"""Extract key facts from a story: effective dates, money amounts and direct quotes."""
+"""Extract key facts from a story: effective dates, money amounts and direct quotes.
+
+Dates without a year are resolved against the article's publication date, by tense; amounts keep
+their currency, period and ranges; quotes are full statements with a named speaker.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
+from bot.detect.entities import canonical_party
 from bot.types import Amount, EffectiveDate, Facts, Quote
 
 logger = logging.getLogger(__name__)
@@ -57,8 +63,10 @@ _AMOUNT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PERIODS = (
-    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?|/mois"),
-    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an|annuel(?:le)?s?|/an"),
+    ("month", r"(?:a|per|each|every|/|by the) ?month|monthly|par mois|mensuel(?:le)?s?"
+              r"|/ ?mo(?:is)?\b"),
+    ("year", r"(?:a|per|each|every|/) ?year|annual(?:ly)?|yearly|par an|annuel(?:le)?s?"
+             r"|/ ?(?:an|yr)\b"),
     ("week", r"(?:a|per|each|every|/) ?week|weekly|par semaine|hebdomadaires?"),
     ("day", r"(?:a|per|each|every|/) ?day|daily|par jour|quotidien(?:ne)?s?"),
 )  # fmt: skip
@@ -67,87 +75,100 @@ _PERIOD_WINDOW = 90
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 
 _DIGIT = re.compile(r"\d")
-_QUOTE_CHAR = re.compile(r"[“«\"„]")
-_QUOTE_RE = re.compile(
-    r"“(?P<a>[^”\n]{3,600})”|«\s?(?P<b>[^»\n]{3,600}?)\s?»|\"(?P<c>[^\"\n]{3,600})\"|„(?P<d>[^“”\n]{3,600})[“”]"
+_CLAUSE_END = re.compile(r"[.!?;](?:\s|$)|\n")
+
+# --- Dates -------------------------------------------------------------------------------------
+# Words that say when a date without a year falls: the nearest one before the date, in its
+# sentence, decides ("said on April 25 that it will stop" is past; "will stop on April 25" is
+# future). Range words ("from", "until", "by") only say the date matters: the nearest occurrence
+# is taken, as when nothing is said. "will"/"va" anywhere in the sentence counts when nothing is
+# near.
+_FUTURE_CUES = (
+    r"starting|starts?|beginning|begins?|effective|as of|will|shall|set to|scheduled|slated|"
+    r"plans? to|planned|expected|takes? effect|goes? into effect|next|upcoming|"
+    r"à partir du|à partir de|dès le|dès|à compter du|prévue?s?|entrera|entreront|sera|seront|"
+    r"va|vont|devra|devront|prochain|prochaine"
 )
-_SPEECH_VERBS = (
-    r"said|says|say|told|tweeted|wrote|writes|posted|added|stated|explained|argued|claimed|"
-    r"according to|warned|replied|responded|declared|noted|insisted|"
-    r"a déclaré|a dit|dit|déclare|a tweeté|tweete|a écrit|écrit|a affirmé|affirme|a expliqué|"
-    r"explique|a ajouté|ajoute|a répondu|répond|a estimé|estime|a assuré|assure|selon|"
-    r"en disant|a lancé|lance|a publié|a réagi|précise|a précisé|indique|a indiqué"
+_RANGE_CUES = (
+    r"from|until|till|through|by|before|no later than|deadline|due|"
+    r"d'ici le|d'ici au|d'ici|jusqu'au|jusqu'à|avant le|du"
 )
-_SPEECH_RE = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)", re.IGNORECASE)
-_NAME_RE = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:de\s+|van\s+|von\s+|del\s+)?[A-Z][\w'’.-]+){0,3}")
-_NOT_NAME_LIST = [
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "At",
-    "As",
-    "But",
-    "And",
-    "Or",
-    "If",
-    "When",
-    "While",
-    "After",
-    "Before",
-    "En",
-    "Le",
-    "La",
-    "Les",
-    "Un",
-    "Une",
-    "Des",
-    "Dans",
-    "Selon",
-    "Après",
-    "Avant",
-    "Mais",
-    "Et",
-    "Ou",
-    "Pour",
-    "Par",
-    "Sur",
-    "This",
-    "That",
-    "It",
-    "He",
-    "She",
-    "They",
-    "We",
-    "I",
-    "Il",
-    "Elle",
-    "Ils",
-    "Je",
-    "Nous",
-    "Vous",
-    "On",
-    "Ce",
-    "Cette",
-    "Suite",
-    "Then",
-    "Also",
-    "However",
-]
-_NOT_NAMES = frozenset(_NOT_NAME_LIST)
+_PAST_CUES = (
+    r"said|says|announced|told|wrote|tweeted|posted|was|were|had|filed|ruled|launched|released|"
+    r"began|started|ended|closed|removed|banned|fined|sued|last|earlier|ago|since|"
+    r"a annoncé|a déclaré|a indiqué|a dit|a écrit|a tweeté|a publié|a lancé|a été|ont été|"
+    r"avait|était|avaient|étaient|dernier|dernière|depuis le|depuis|"
+    r"(?:a|ont|avait|avaient) \w+[ée]e?s?|\w{3,}ed"
+)
+_CUE_RE = re.compile(
+    rf"(?<![\w'’])(?:(?P<future>{_FUTURE_CUES})|(?P<range>{_RANGE_CUES})|(?P<past>{_PAST_CUES}))"
+    rf"(?![\w'’])",
+    re.IGNORECASE,
+)
+_YEAR_AFTER = re.compile(
+    r"\W{0,3}(?:(?P<past>last year|l['’]an dernier|l['’]année dernière)|"
+    r"(?P<future>next year|l['’]an prochain|l['’]année prochaine))",
+    re.IGNORECASE,
+)
+_FUTURE_ANYWHERE = re.compile(r"\b(?:will|shall|va|vont|sera|seront|devra)\b", re.IGNORECASE)
+_CUE_WINDOW = 80
 
 
-def _default_year(year: int | None) -> int:
-    return year if year is not None else datetime.now(UTC).year
+def _reference_day(published: date | datetime | None) -> date:
+    if published is None:
+        return datetime.now(UTC).date()
+    if isinstance(published, datetime):
+        return published.astimezone(UTC).date() if published.tzinfo else published.date()
+    return published
 
 
-def _extract_dates(text: str, year: int | None) -> list[EffectiveDate]:
+def _tense(text: str, start: int, end: int) -> str | None:
+    """'future', 'past' or None (no telling) for the date written at text[start:end]."""
+    lo = max(0, start - _CUE_WINDOW)
+    clause = text[lo:start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(clause)), default=0)
+    clause = clause[cut:]
+    cues = list(_CUE_RE.finditer(clause))
+    if cues:
+        last = cues[-1]
+        return "future" if last.group("future") else "past" if last.group("past") else None
+    stop = _CLAUSE_END.search(text, end)
+    after = text[end : stop.start() if stop else len(text)][:_CUE_WINDOW]
+    later = _CUE_RE.search(after)
+    if later is not None and not later.group("range"):
+        return "future" if later.group("future") else "past"
+    if _FUTURE_ANYWHERE.search(clause) or _FUTURE_ANYWHERE.search(after):
+        return "future"
+    return None
+
+
+def _resolve(month: int, day: int, reference: date, tense: str | None) -> date | None:
+    """The occurrence of day/month nearest to the reference day that fits the tense."""
+    candidates: list[date] = []
+    for year in (reference.year - 1, reference.year, reference.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return None
+    if tense == "future":
+        later = [c for c in candidates if c >= reference - timedelta(days=1)]
+        if later:
+            return min(later)
+    elif tense == "past":
+        earlier = [c for c in candidates if c <= reference + timedelta(days=1)]
+        if earlier:
+            return max(earlier)
+    return min(candidates, key=lambda c: (abs((c - reference).days), c))
+
+
+def _extract_dates(text: str, reference: date) -> list[EffectiveDate]:
     found: list[tuple[int, EffectiveDate]] = []
-    seen: set[tuple[int, int]] = set()
+    spans: list[tuple[int, int]] = []
     for regex in (_DATE_DMY, _DATE_MDY, _ISO_DATE):
         for m in regex.finditer(text):
-            if any(s <= m.start() < e for s, e in seen):
+            if any(s <= m.start() < e for s, e in spans):
                 continue
             month_raw = m.group("month").lower()
             month = int(month_raw) if month_raw.isdigit() else _MONTHS.get(month_raw)
@@ -156,12 +177,24 @@ def _extract_dates(text: str, year: int | None) -> list[EffectiveDate]:
             if month_raw == "may" and m.group("month")[0].islower():
                 continue  # the verb "may"
             day = int(m.group("day"))
-            y = int(m.group("year")) if m.group("year") else _default_year(year)
-            try:
-                when = date(y, month, day)
-            except ValueError:
+            when: date | None
+            if m.group("year"):
+                try:
+                    when = date(int(m.group("year")), month, day)
+                except ValueError:
+                    continue
+            elif (said := _YEAR_AFTER.match(text, m.end())) is not None:
+                # "July 1 last year" / "le 1er juillet l'an prochain"
+                offset = -1 if said.group("past") else 1
+                try:
+                    when = date(reference.year + offset, month, day)
+                except ValueError:
+                    continue
+            else:
+                when = _resolve(month, day, reference, _tense(text, m.start(), m.end()))
+            if when is None:
                 continue
-            seen.add((m.start(), m.end()))
+            spans.append((m.start(), m.end()))
             found.append((m.start(), EffectiveDate(when=when, text=m.group().strip())))
     found.sort(key=lambda x: x[0])
     out: list[EffectiveDate] = []
@@ -171,7 +204,54 @@ def _extract_dates(text: str, year: int | None) -> list[EffectiveDate]:
     return out
 
 
-def _parse_number(raw: str) -> float | None:
+# --- Amounts -----------------------------------------------------------------------------------
+_RANGE_SEP = r"(?:-|–|—|to|à|au)"
+# "(about 9,000 €)" after an amount is a conversion of it, not another amount.
+_CONVERSION_BEFORE = re.compile(
+    r"\(\s*(?:about|around|approximately|approx\.|roughly|some|nearly|environ|soit|près de|"
+    r"quelque|~|≈)?\s*$",
+    re.IGNORECASE,
+)
+# Between two amounts of a range: "–", "to", "and"/"et" (after "between"/"entre"), a conversion.
+_RANGE_GAP = re.compile(
+    rf"^\s*(?:\([^()]{{0,60}}\)\s*)?(?:{_RANGE_SEP}|and|et)\s*$",
+    re.IGNORECASE,
+)
+_BETWEEN = re.compile(r"\b(?:between|entre)\s+$", re.IGNORECASE)
+# "$1-2 billion", "$42,000–210,000": the high end written without its currency.
+_HIGH_AFTER = re.compile(
+    rf"\s?{_RANGE_SEP}\s?(?:{_SYM})?(?P<num>{_NUM})(?:\s?(?P<scale>{_SCALE_RE})\b)?",
+    re.IGNORECASE,
+)
+# "42 000 à 210 000 dollars": the low end written without its currency.
+_LOW_BEFORE = re.compile(
+    rf"(?<![\w$€£¥₹.,])(?P<num>{_NUM})(?:\s?(?P<scale>{_SCALE_RE}))?\s?{_RANGE_SEP}\s?$",
+    re.IGNORECASE,
+)
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_PERIOD_WORDS = {
+    "en": {"month": "a month", "year": "a year", "week": "a week", "day": "a day"},
+    "fr": {"month": "par mois", "year": "par an", "week": "par semaine", "day": "par jour"},
+}
+_SCALE_WORDS = {
+    "en": ((1e12, "trillion", "trillion"), (1e9, "billion", "billion"),
+           (1e6, "million", "million")),
+    "fr": ((1e12, "billion", "billions"), (1e9, "milliard", "milliards"),
+           (1e6, "million", "millions")),
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Found:
+    start: int
+    end: int
+    value: float
+    currency: str
+    period: str | None
+    high: float | None = None
+
+
+def _parse_number(raw: str) -> float:
     s = raw.replace("\u00a0", " ").replace("\u202f", " ")
     # A separator followed by exactly three digits groups thousands; otherwise it is decimal.
     parts = re.split(r"[,. ]", s)
@@ -186,6 +266,11 @@ def _parse_number(raw: str) -> float | None:
     return float("".join(parts))
 
 
+def _scaled(num: str, scale: str | None) -> float:
+    value = _parse_number(num)
+    return value * _SCALES[scale.lower()] if scale else value
+
+
 def _period_after(text: str, end: int) -> str | None:
     stop = _SENTENCE_END.search(text, end)
     hi = min(len(text), end + _PERIOD_WINDOW, stop.start() if stop else len(text))
@@ -195,93 +280,310 @@ def _period_after(text: str, end: int) -> str | None:
     return m.lastgroup
 
 
-def _amount(text: str, m: re.Match[str], currency: str) -> Amount | None:
-    """Read one matched amount: its number, scale and the period that follows it."""
-    value = _parse_number(m.group("num"))
-    if value is None:
-        return None
-    scale = m.group("scale")
-    if scale:
-        value *= _SCALES[scale.lower()]
-    return Amount(value, currency, _period_after(text, m.end()), m.group().strip())
+def _currency_before(pre: str) -> str:
+    pre = pre.strip().upper()
+    if pre.startswith("CA"):
+        return "CAD"
+    if pre.startswith("A") and pre.endswith("$"):
+        return "AUD"
+    return _CUR_SYMBOL.get(pre[-1], pre) if pre[-1] in _CUR_SYMBOL else pre
 
 
-def _extract_amounts(text: str) -> list[Amount]:
-    spans: list[tuple[int, int, Amount]] = []
+def _raw_amounts(text: str) -> list[_Found]:
+    spans: list[_Found] = []
 
     def overlaps(s: int, e: int) -> bool:
-        return any(s < oe and os < e for os, oe, _ in spans)
+        return any(s < f.end and f.start < e for f in spans)
 
     for m in _AMOUNT_BEFORE.finditer(text):
-        pre = m.group("pre").strip().upper()
-        cur = _CUR_SYMBOL.get(pre[-1], pre) if pre[-1] in _CUR_SYMBOL else pre
-        if pre.startswith("CA"):
-            cur = "CAD"
-        elif pre.startswith("A") and pre.endswith("$"):
-            cur = "AUD"
-        amount = _amount(text, m, cur)
-        if amount is not None:
-            spans.append((m.start(), m.end(), amount))
+        if overlaps(m.start(), m.end()):
+            continue  # the high end of "$42,000–$210,000", already read
+        found = _Found(
+            m.start(), m.end(), _scaled(m.group("num"), m.group("scale")),
+            _currency_before(m.group("pre")), None,
+        )  # fmt: skip
+        high = _HIGH_AFTER.match(text, m.end())
+        if high is not None:
+            found.high = _scaled(high.group("num"), high.group("scale"))
+            if high.group("scale") and not m.group("scale"):
+                found.value *= _SCALES[high.group("scale").lower()]
+            found.end = high.end()
+        spans.append(found)
     for m in _AMOUNT_AFTER.finditer(text):
         if overlaps(m.start(), m.end()):
             continue
         sym, word = m.group("sym"), m.group("word")
-        amount = _amount(text, m, _CUR_SYMBOL[sym] if sym else _CUR_WORDS[word.lower()])
-        if amount is not None:
-            spans.append((m.start(), m.end(), amount))
-    spans.sort(key=lambda x: x[0])
-    return [a for _, _, a in spans]
+        currency = _CUR_SYMBOL[sym] if sym else _CUR_WORDS[word.lower()]
+        found = _Found(
+            m.start(), m.end(), _scaled(m.group("num"), m.group("scale")), currency, None
+        )
+        low = _LOW_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if low is not None and not overlaps(low.start(), low.end()):
+            found.high = found.value
+            found.value = _scaled(low.group("num"), low.group("scale") or m.group("scale"))
+            found.start = low.start()
+        spans.append(found)
+    spans.sort(key=lambda f: f.start)
+    for f in spans:
+        f.period = _period_after(text, f.end)
+    return spans
 
 
-def _speaker(text: str, start: int, end: int) -> str | None:
-    # Before the quote: "<Name>[, title,] said:" in the same sentence.
-    lo = max(0, start - 160)
-    before = text[lo:start]
-    cut = max(before.rfind(". "), before.rfind("\n"), before.rfind("”"), before.rfind("»"))
-    if cut >= 0:
-        before = before[cut + 1 :]
-    if _SPEECH_RE.search(before):
-        for m in _NAME_RE.finditer(before):
-            name = _clean_name(m.group())
-            if name:
-                return name
-    # After the quote: "”, said <Name>" / "», a déclaré <Name>".
-    after = text[end : end + 120]
-    stripped = after.lstrip(" ,.–—-")
-    verb = _SPEECH_RE.match(stripped)
-    if verb is not None:
-        found = _NAME_RE.search(stripped[verb.end() : verb.end() + 60])
-        if found is not None:
-            return _clean_name(found.group())
+def _merge_ranges(text: str, spans: list[_Found]) -> list[_Found]:
+    """Drop conversions in brackets and join "A – B" / "between A and B" into one range."""
+    out: list[_Found] = []
+    for f in spans:
+        prev = out[-1] if out else None
+        gap = text[prev.end : f.start] if prev else ""
+        if prev is not None and _CONVERSION_BEFORE.search(gap) and "\n" not in gap:
+            continue  # "(about 9,000 €)"
+        sep = _RANGE_GAP.match(gap) if prev is not None else None
+        if prev is not None and sep is not None and prev.high is None:
+            joined_by_and = re.search(r"\b(?:and|et)\s*$", gap, re.IGNORECASE) is not None
+            if prev.currency == f.currency and (
+                not joined_by_and or _BETWEEN.search(text, 0, prev.start)
+            ):
+                prev.high, prev.end, prev.period = f.high or f.value, f.end, f.period
+                continue
+        out.append(f)
+    return out
+
+
+def _scale_of(value: float, lang: str) -> tuple[float, str, str] | None:
+    for size, one, many in _SCALE_WORDS["fr" if lang == "fr" else "en"]:
+        if value >= size:
+            return size, one, many
     return None
 
 
+def _format_number(value: float, lang: str) -> str:
+    if value.is_integer() and value >= 1000:
+        shown = f"{int(value):,}"
+    else:
+        shown = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return shown.replace(",", "\u202f").replace(".", ",") if lang == "fr" else shown
+
+
+def _format_values(values: list[float], lang: str, symbol: str) -> str:
+    """ "$42,000–$210,000", "$1–2 billion", "1,2 milliard" (symbol before, English only)."""
+    scale = _scale_of(values[-1], lang)
+    if scale is not None and all(v >= scale[0] for v in values):
+        size, one, many = scale
+        numbers = "–".join(_format_number(v / size, lang) for v in values)
+        return f"{symbol}{numbers} {one if values[-1] / size < 2 else many}"
+    return "–".join(f"{symbol}{_format_number(v, lang)}" for v in values)
+
+
+def format_amount(
+    value: float, currency: str, period: str | None, high: float | None = None, lang: str = "en"
+) -> str:
+    """Say an amount as readers write it: "$42,000–$210,000 a month", "1,2 milliard € par an"."""
+    values = [value] if high is None else [value, high]
+    symbol = _SYMBOLS.get(currency)
+    if lang == "fr":
+        shown = f"{_format_values(values, lang, '')} {symbol or currency}"
+    elif symbol:
+        shown = _format_values(values, lang, symbol)
+    else:
+        shown = f"{_format_values(values, lang, '')} {currency}"
+    if period:
+        shown += " " + _PERIOD_WORDS["fr" if lang == "fr" else "en"][period]
+    return shown
+
+
+def _extract_amounts(text: str, lang: str) -> list[Amount]:
+    return [
+        Amount(
+            f.value,
+            f.currency,
+            f.period,
+            format_amount(f.value, f.currency, f.period, f.high, lang),
+            f.high,
+        )
+        for f in _merge_ranges(text, _raw_amounts(text))
+    ]
+
+
+# --- Quotes ------------------------------------------------------------------------------------
+MAX_QUOTES = 2
+MIN_STATEMENT_WORDS = 6
+_QUOTE_CHAR = re.compile(r"[“«\"„]")
+_QUOTE_RE = re.compile(
+    r"“(?P<a>[^”\n]{3,600})”|«\s?(?P<b>[^»\n]{3,600}?)\s?»|\"(?P<c>[^\"\n]{3,600})\"|„(?P<d>[^“”\n]{3,600})[“”]"
+)
+_SPEECH_VERBS = (
+    r"said|says|say|told|tells|tweeted|wrote|writes|posted|added|adds|stated|states|explained|"
+    r"explains|argued|argues|claimed|claims|according to|warned|warns|replied|responded|declared|"
+    r"noted|notes|insisted|reports|reported|continued|concluded|asked|saying|"
+    r"a déclaré|a dit|dit|déclare|a tweeté|tweete|a écrit|écrit|a affirmé|affirme|a expliqué|"
+    r"explique|a ajouté|ajoute|a répondu|répond|a estimé|estime|a assuré|assure|selon|"
+    r"en disant|a lancé|lance|a publié|a réagi|réagit|précise|a précisé|indique|a indiqué|"
+    r"souligne|a souligné|regrette|a regretté|déplore|a déploré|confie|a confié"
+)
+_SPEECH_RE = re.compile(rf"(?<![\w'’])(?:{_SPEECH_VERBS})(?![\w'’])", re.IGNORECASE)
+_NAME_RE = re.compile(
+    r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:de\s+|du\s+|van\s+|von\s+|del\s+|of\s+(?:the\s+)?)?"
+    r"[A-Z][\w'’.&-]*){0,4}"
+)
+_SPOKESPERSON = re.compile(
+    r"\b(?i:an?|the|un|une|le|la)\s+(?:spokes(?:person|man|woman)|representative|porte-parole|"
+    r"représentante?)\s+(?:for|of|at|from|de|d['’]|du|chez)\s*(?:la\s+|l['’])?(?P<name>[A-Z][\w'’.&-]*"
+    r"(?:\s+[A-Z][\w'’.&-]*){0,3})"
+    r"|\b(?:an?|un|une)\s+(?P<org>[A-Z][\w'’.&-]*(?:\s+[\w'’.&-]+){0,2}?)\s+"
+    r"(?:spokes(?:person|man|woman)|representative)\b"
+)
+_NOT_NAME_WORDS = (
+    "The A An In On At As But And Or If When While After Before Then Also However So Yet "
+    "Still This That These Those It Its He She They We I You His Her Their Our My Your "
+    "One Ones Some Several Many Most Few Both Each Every Other Others All Any No None Critics "
+    "Analysts Experts Users People Officials Observers Sources Insiders Fans Developers "
+    "Lawyers Residents Mr Mrs Ms Dr Sir Here There Now Today Yesterday Tomorrow Meanwhile "
+    "Instead Indeed Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February "
+    "March April May June July August September October November December En Le La Les "
+    "L' Un Une Des Du De D' Dans Selon Après Avant Mais Et Ou Pour Par Sur Avec Il Elle "
+    "Ils Elles Je Nous Vous On Ce Cet Cette Ces Son Sa Ses Leur Leurs Suite Puis Enfin "
+    "Plusieurs Certains Certaines Beaucoup Aucun Aucune Chacun Tous Toutes Lui Eux Ainsi "
+    "Alors Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Interrogé Interrogée Contacté "
+    "Contactée Q A "
+)
+_TITLES = (
+    "CEO CTO CFO COO PDG DG President Président Présidente Chairman Chairwoman Chair Senator Sen "
+    "Rep Representative Judge Justice Commissioner Commissaire Minister Ministre Secretary "
+    "Professor Prof Governor Gov Mayor Director Directeur Directrice Founder Cofounder Co-founder "
+    "Chief Executive Officer Spokesperson Spokesman Spokeswoman Attorney General Analyst Editor "
+    "Journalist Journaliste Sir Lord Dame"
+)
+_TITLES_SET = frozenset(_TITLES.split())
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split()) | _TITLES_SET
+
+
 def _clean_name(raw: str) -> str | None:
-    words = raw.split()
-    while words and words[0] in _NOT_NAMES:
+    words = raw.replace("’", "'").split()
+    while words and (
+        words[0] in _NOT_NAMES
+        or words[0].removesuffix("'s") in _NOT_NAMES
+        or (words[0].endswith("ing") and len(words[0]) > 5)  # "Writing for the court, ..."
+    ):
         words = words[1:]
+    while words and words[-1] in _NOT_NAMES:
+        words = words[:-1]
+    titles = [i for i, w in enumerate(words[:-1]) if w in _TITLES_SET]
+    if titles:
+        words = words[titles[-1] + 1 :]  # "Jumia CEO Francis Dufay" -> "Francis Dufay"
     if not words:
         return None
-    return " ".join(words).rstrip(".,'’")
+    name = " ".join(words).rstrip(".,'’:")
+    if name.endswith("'s"):
+        name = name[:-2]
+    return name if len(name) > 1 else None
+
+
+def _name_in(span: str, *, last: bool = False) -> str | None:
+    spokes = _SPOKESPERSON.search(span)
+    if spokes is not None:
+        org = _clean_name(spokes.group("name") or spokes.group("org"))
+        if org:
+            return f"{org} spokesperson"
+    names = [n for n in (_clean_name(m.group()) for m in _NAME_RE.finditer(span)) if n]
+    if not names:
+        return None
+    return names[-1] if last else names[0]
+
+
+def _speaker_after(text: str, end: int) -> str | None:
+    """'…,” said Jane Doe' / '…,” Jane Doe said' / '», a déclaré Jean Martin' / '», selon X'."""
+    after = text[end : end + 160]
+    if after.lstrip(' ”»"').startswith((".", "!", "?")) or text[end - 2 : end - 1] in ".!?":
+        return None  # the quote ended its sentence: what follows speaks of something else
+    stop = _CLAUSE_END.search(after)
+    stripped = after[: stop.start() if stop else len(after)].lstrip(" ,–—-")
+    verb = _SPEECH_RE.search(stripped)
+    if verb is None:
+        return None
+    before_verb = stripped[: verb.start()]
+    if len(before_verb.split()) > 8 or any(c in before_verb for c in '“”«»"'):
+        return None
+    if before_verb.strip():
+        # "…,” Apple senior PR manager Nadine Haija said": the name closest to the verb.
+        return _name_in(before_verb, last=True)
+    return _name_in(stripped[verb.end() : verb.end() + 80])
+
+
+_BRACKETS = re.compile(r"\([^()]*\)")
+_MARKED_NAME = re.compile(r"^[A-Z0-9&.-]{2,}$|[a-z][A-Z0-9]")  # "IEA", "ScienceNews"
+
+
+def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
+    """'Jane Doe, the chief executive, said: “…”' / 'Selon Microsoft, « … »'."""
+    lo = max(previous_end, start - 200)
+    before = text[lo:start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    cut = max(cut, before.rfind("”") + 1, before.rfind("»") + 1)
+    clause = _BRACKETS.sub(" ", before[cut:])
+    verb = _SPEECH_RE.search(clause)
+    if verb is None:
+        return None
+    name = _name_in(clause)
+    if name is None or " " in name:
+        return name
+    # A lone capitalised word opening the sentence ("Emails like this ... says") is a name
+    # only when the speech verb follows it or the gazetteer knows it.
+    lone = clause.lstrip().startswith(name) and not re.match(
+        rf"\s*{re.escape(name)}\W*\s+(?:{_SPEECH_VERBS})\b", clause
+    )
+    if lone and canonical_party(name) is None and not _MARKED_NAME.search(name):
+        return None
+    return name
+
+
+def is_statement(quote: str, introduced: bool = False) -> bool:
+    """Say whether quoted words are a statement, not a scare-quoted phrase or a name.
+
+    A statement starts like a sentence (a lowercase start is a fragment woven into the writer's
+    own sentence, unless the quote is `introduced` by a colon or by "selon X, « … »") and has at
+    least six words, or four ending like a sentence.
+    """
+    words = quote.split()
+    opens = quote[:1].isupper() or quote.startswith(("[", "(", "…", "..."))
+    if not opens and not (introduced and len(words) >= MIN_STATEMENT_WORDS):
+        return False
+    if len(words) >= MIN_STATEMENT_WORDS:
+        return True
+    return (
+        len(words) >= 4 and quote[:1].isupper() and quote.rstrip("”\"' ").endswith((".", "!", "?"))
+    )
 
 
 def _extract_quotes(text: str) -> list[Quote]:
     out: list[Quote] = []
+    previous_end = 0
     for m in _QUOTE_RE.finditer(text):
         body = next(g for g in m.groups() if g is not None).strip().rstrip(",")
-        # Names in quotes ("Microsoft Advertising") are not quotes: want a few words.
-        if len(body.split()) < 3:
+        lo, previous_end = previous_end, m.end()
+        lead = text[max(lo, m.start() - 3) : m.start()].rstrip()
+        introduced = lead.endswith(":") or (lead.endswith(",") and m.group("b") is not None)
+        if not is_statement(body, introduced):
             continue
-        out.append(Quote(text=body, speaker=_speaker(text, m.start(), m.end())))
+        speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
+        if speaker is None:
+            continue  # a statement is only worth noting with who made it
+        if any(q.text == body for q in out):
+            continue  # a feed's summary repeats its content
+        out.append(Quote(text=body, speaker=speaker))
+        if len(out) >= MAX_QUOTES:
+            break
     return out
 
 
-def extract_facts(text: str, lang: str = "en", year: int | None = None) -> Facts:
-    """Extract dates, money amounts and quotes; year fills dates written without one."""
-    del lang  # The patterns cover every supported language at once.
+def extract_facts(text: str, lang: str = "en", published: date | datetime | None = None) -> Facts:
+    """Extract dates, money amounts and quotes.
+
+    `published` (the article's publication time, else today) resolves dates written without a
+    year; `lang` is the language amounts are written back in.
+    """
     has_digit = _DIGIT.search(text) is not None
     return Facts(
-        dates=tuple(_extract_dates(text, year)) if has_digit else (),
-        amounts=tuple(_extract_amounts(text)) if has_digit else (),
+        dates=tuple(_extract_dates(text, _reference_day(published))) if has_digit else (),
+        amounts=tuple(_extract_amounts(text, lang)) if has_digit else (),
         quotes=tuple(_extract_quotes(text)) if _QUOTE_CHAR.search(text) else (),
     )

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 StoryHook = Callable[[AsyncSession, StoryChange, datetime], Awaitable[None]]
 MAX_FACTS = 5
+MAX_QUOTES = 2  # a story shows at most two statements
 MAX_SIGNALS = 10
 
 
@@ -65,14 +66,14 @@ def merge_facts(all_facts: Iterable[Facts]) -> Facts:
                 seen.add(("d", d.when))
                 dates.append(d)
         for a in facts.amounts:
-            if ("a", a.value, a.currency, a.period) not in seen:
-                seen.add(("a", a.value, a.currency, a.period))
+            if ("a", a.value, a.high, a.currency, a.period) not in seen:
+                seen.add(("a", a.value, a.high, a.currency, a.period))
                 amounts.append(a)
         for q in facts.quotes:
             if ("q", q.text.casefold()) not in seen:
                 seen.add(("q", q.text.casefold()))
                 quotes.append(q)
-    return Facts(tuple(dates[:MAX_FACTS]), tuple(amounts[:MAX_FACTS]), tuple(quotes[:MAX_FACTS]))
+    return Facts(tuple(dates[:MAX_FACTS]), tuple(amounts[:MAX_FACTS]), tuple(quotes[:MAX_QUOTES]))
 
 
 def merge_signals(all_signals: Iterable[Signal]) -> tuple[Signal, ...]:
@@ -235,7 +236,7 @@ class StoryPipeline:
                 fetched = await self._articles.fetch_text(source.link)
                 if fetched and len(fetched) > len(text):
                     text = fetched
-                    facts = extract_facts(fetched, lang, source.published.year)
+                    facts = extract_facts(fetched, lang, published=source.published)
             else:
                 # The stored summary may come from the article page; do not fetch it again.
                 return old_summary, facts

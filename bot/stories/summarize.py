@@ -6,9 +6,12 @@ Pure functions. The summary keeps the sentences with dispute signals, parties, d
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 
 from bot.stories.cluster import terms
 from bot.stories.parties import aliases
@@ -45,48 +48,44 @@ DISPUTE_CONCEPTS = frozenset(
 _MONTHS = frozenset(f"m{n:02d}" for n in range(1, 13))
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2009\u2007]+")
-# Whole lines that are never content.
-_BOILERPLATE_LINES = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^(read more|continue reading|lire la suite|en savoir plus|voir aussi|see also)\b.*$",
-        r"^(by|par)\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}\s*(\||,|-|–|—)?\s*[\w ,:|]*\d*\s*$",
-        r"^temps de lecture.*$",
-        r"^(estimated )?reading time.*$",
-        r"^(publicit[ée]|advertisement|sponsored|annonce|pub)\s*:?\s*$",
-        r"^((share|partager|tweet|email|e-mail|print|imprimer|copy link|copier le lien)"
-        r"( (on|sur|this|cet) [\w ]+)?[\s|,•·]*)+$",
-        r"^((facebook|twitter|x|linkedin|reddit|whatsapp|pinterest|flipboard|threads|bluesky"
-        r"|mastodon|email|e-mail)[\s|,•·]*){1,}$",
-        r"^(image|photo|illustration|cr[ée]dits?( photo)?|credit|source)s?\s*(credits?)?\s*:"
-        r"[^.!?]{0,80}$",
-        r"^\d+\s+(comments?|commentaires?)\s*$",
-        r"^(comments?|commentaires?|related|à lire aussi|sur le même sujet)\s*:?\s*$",
-        r"^(the post|l['’]article)\b.*(appeared first on|est apparu en premier sur).*$",
-    )
-]
-# Pieces inside a line that are never content.
-_BOILERPLATE_INLINE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\bthe post\b.{0,300}?\bappeared first on\b[^.\n]*\.?",
-        # Related-article boxes glued into the text: "Editor's Pick <linked headline>".
-        r"\b(editor['’]s picks?|related( article| story)?\s*:|also read\s*:|[àa] lire aussi\s*:)"
-        r"[^.!?’”\n]{0,160}[’”]?",
-        r"\bl['’]article\b.{0,300}?\best apparu en premier sur\b[^.\n]*\.?",
-        r"\b(read more|continue reading|lire la suite|read the full (story|article))\b[^.\n]*"
-        r"(\.|…|»|$)",
-        r"\[\s*(…|\.\.\.)\s*\]|\(\s*(…|\.\.\.)\s*\)|\[\s*(read more|lire la suite)\s*\]",
-        r"\((photo|image|credit|crédit)[^)]{0,120}\)",
-        r"https?://\S+",
-        r"(temps de lecture|reading time)( estim[ée])?\s*:?\s*(environ\s*)?\d+\s*min\.?",
-        r"^\s*(enlarge|agrandir)\b\s*",
-        r"^\s*(illustration|photo|photograph|image|photo illustration)\s+(by|par)\s+[^/.]{1,80}?"
-        r"(/|\bfor\b|\bpour\b)\s*(the\s+)?[\w-]+\s*",
-        r"\b(photo|image|illustration)\s*(credits?)?\s*:\s*(getty images|shutterstock|afp|reuters"
-        r"|ap photo|bloomberg)[^.]{0,40}?(?=\s+[A-Z])",
-    )
-]
+_SENTENCE_START = r"(?:^|(?<=[.!?…\"”»)\]] ))"
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateForm:
+    """One kind of feed boilerplate, read from data/boilerplate.json."""
+
+    name: str
+    lang: str
+    kind: str  # line, lead, inline, tail or sentence
+    regex: re.Pattern[str]
+
+
+_KINDS = frozenset({"line", "lead", "inline", "tail", "sentence"})
+
+
+@cache
+def boilerplate_forms() -> tuple[BoilerplateForm, ...]:
+    """The boilerplate forms of the data file, compiled once."""
+    raw = json.loads((files("bot.stories") / "data" / "boilerplate.json").read_text("utf-8"))
+    forms: list[BoilerplateForm] = []
+    for entry in raw["forms"]:
+        kind = entry["kind"]
+        if kind not in _KINDS:
+            raise ValueError(f"boilerplate form {entry['name']}: unknown kind {kind}")
+        flags = 0 if entry.get("case") == "exact" else re.IGNORECASE
+        pattern = entry["pattern"]
+        if kind == "lead":
+            pattern = f"{_SENTENCE_START}(?:{pattern})\\s*"
+        regex = re.compile(pattern, flags)
+        forms.append(BoilerplateForm(entry["name"], entry["lang"], kind, regex))
+    return tuple(forms)
+
+
+def _forms(kind: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(f.regex for f in boilerplate_forms() if f.kind == kind)
+
+
 _ABBREVIATIONS = frozenset(
     {
         "mr",
@@ -153,13 +152,6 @@ _AMOUNT = re.compile(
     r"|billion|bn|m\$|md)\b",
     re.IGNORECASE,
 )
-# A caption glued to the next sentence ("... Image Credits: BMW The company said..."): the
-# sentence holding it cannot be cleaned reliably, so it is left out of summaries.
-_CREDIT = re.compile(
-    r"\b(image|photo)\s+credits?\s*:|\bcr[ée]dits?\s+photo\s*:|\bcredit\s*:\s"
-    r"|\(opens in a new window\)|\bgetty images\b",
-    re.IGNORECASE,
-)
 _QUOTE = re.compile(r"[“”«»\"]")
 _END_PUNCT = ".!?…»”\"')"
 
@@ -169,23 +161,45 @@ class _Sentence:
     pos: int
     text: str
     score: float
+    dispute: float  # the part of the score that says there is a dispute and who is in it
 
 
 def _is_boilerplate_line(line: str) -> bool:
     # Feed text often arrives as one long line: only a short line can be boilerplate as a whole.
-    return len(line) <= MAX_BOILERPLATE_LINE and any(p.match(line) for p in _BOILERPLATE_LINES)
+    return len(line) <= MAX_BOILERPLATE_LINE and any(p.fullmatch(line) for p in _forms("line"))
+
+
+def is_boilerplate_sentence(sentence: str) -> bool:
+    """Say whether a sentence is boilerplate as a whole (affiliate note, caption, prompt)."""
+    return any(p.search(sentence) for p in _forms("sentence"))
+
+
+def _clean_line(line: str) -> str:
+    for pattern in _forms("tail"):
+        match = pattern.search(line)
+        if match is not None:
+            line = line[: match.start()]
+    for kind in ("lead", "inline"):
+        for pattern in _forms(kind):
+            line = _SPACES.sub(" ", pattern.sub(" ", line)).strip()
+    sentences = split_sentences(line)
+    if any(is_boilerplate_sentence(s) for s in sentences):
+        line = " ".join(s for s in sentences if not is_boilerplate_sentence(s))
+    return _SPACES.sub(" ", line).strip(" |•·-–—")
 
 
 def clean_text(text: str) -> str:
-    """Remove feed boilerplate (read more, bylines, share buttons, credits...) from plain text."""
+    """Remove feed boilerplate (lead-ins, footers, credits, read more...) from plain text.
+
+    The forms are data (`data/boilerplate.json`), EN, FR and language-neutral ones together:
+    a feed's language tag is often wrong, and a form of one language never matches the other.
+    """
     lines: list[str] = []
     for raw in text.replace("\r", "\n").split("\n"):
         line = _SPACES.sub(" ", raw).strip()
         if not line or _is_boilerplate_line(line):
             continue
-        for pattern in _BOILERPLATE_INLINE:
-            line = pattern.sub(" ", line)
-        line = _SPACES.sub(" ", line).strip(" |•·-–—")
+        line = _clean_line(line)
         if line and not _is_boilerplate_line(line):
             lines.append(line)
     return "\n".join(lines)
@@ -231,14 +245,23 @@ def _is_heading(sentence: str) -> bool:
     return not sentence.endswith(tuple(_END_PUNCT)) and len(sentence) < 160
 
 
-def _score(sentence: str, pos: int, party_names: Sequence[str], signals: Sequence[str]) -> float:
+def _dispute_score(
+    sentence: str, found: set[str], party_names: Sequence[str], signals: Sequence[str]
+) -> float:
     folded = fold(sentence)
-    found = terms(sentence)
     score = 2.0 if found & DISPUTE_CONCEPTS else 0.0
     if any(sig and sig in folded for sig in signals):
         score += 1.0
     named = {p for p in party_names if re.search(rf"\b{re.escape(p)}\b", folded)}
-    score += 1.5 * min(len(named), 2)
+    return score + 1.5 * min(len(named), 2)
+
+
+def _sentence(
+    sentence: str, pos: int, party_names: Sequence[str], signals: Sequence[str]
+) -> _Sentence:
+    found = set(terms(sentence))
+    dispute = _dispute_score(sentence, found, party_names, signals)
+    score = dispute
     if found & _MONTHS or (_YEAR.search(sentence) and _DAY_MONTH.search(sentence)):
         score += 1.0
     if _AMOUNT.search(sentence):
@@ -249,9 +272,14 @@ def _score(sentence: str, pos: int, party_names: Sequence[str], signals: Sequenc
         score -= 1.5
     elif len(sentence) > 300:
         score -= 1.0
-    if sentence.rstrip(".!?»”\"') ").endswith(("…", "...")):
-        score -= 2.0  # a fragment cut by the publisher
-    return score + _lead_bonus(pos)
+    return _Sentence(pos, sentence, score + _lead_bonus(pos), dispute)
+
+
+def _is_cut(sentence: str) -> bool:
+    """Say whether the publisher cut the sentence short ("... in several Texas...")."""
+    return sentence.rstrip(".!?»”\"') ").endswith(("…", "...")) or not sentence.endswith(
+        tuple(_END_PUNCT)
+    )
 
 
 def _lead_bonus(pos: int) -> float:
@@ -275,14 +303,15 @@ def summarize(
     max_chars: int = MAX_CHARS,
     max_sentences: int = MAX_SENTENCES,
 ) -> str:
-    """Return 2-3 sentences (at most `max_chars`) of `text`, the most telling ones first picked.
+    """Return up to 3 complete sentences (at most `max_chars`), the dispute's sentence first.
 
     `parties` are canonical names (their aliases count too); `signals` are detector phrases.
-    Falls back to the title when the text has nothing usable.
+    The sentence that best carries the dispute (its terms, signals, parties) leads; the others
+    follow in their original order. Falls back to the title when the text has nothing usable.
     """
-    sentences = [
-        s for s in split_sentences(clean_text(text)) if not _is_heading(s) and not _CREDIT.search(s)
-    ]
+    sentences = [s for s in split_sentences(clean_text(text)) if not _is_heading(s)]
+    whole = [s for s in sentences if not _is_cut(s)]
+    sentences = whole or sentences
     title_terms = terms(title)
     if len(sentences) > 1 and title_terms:
         # A sentence that only repeats the headline adds nothing under it.
@@ -297,10 +326,7 @@ def summarize(
         sentences = substantial
     party_names = [fold(a) for p in parties for a in aliases(p) if len(a) > 1]
     folded_signals = [fold(s) for s in signals]
-    scored = [
-        _Sentence(pos, s, _score(s, pos, party_names, folded_signals))
-        for pos, s in enumerate(sentences)
-    ]
+    scored = [_sentence(s, pos, party_names, folded_signals) for pos, s in enumerate(sentences)]
     chosen: list[_Sentence] = []
     used = 0
     for sentence in sorted(scored, key=lambda s: (-s.score, s.pos)):
@@ -313,9 +339,11 @@ def summarize(
         if len(chosen) >= max_sentences:
             break
     if not chosen:
-        best = min(scored, key=lambda s: (-s.score, s.pos))
+        best = min(scored, key=lambda s: (-s.dispute, -s.score, s.pos))
         return _truncate(best.text, max_chars)
-    return " ".join(s.text for s in sorted(chosen, key=lambda s: s.pos))
+    lead = min(chosen, key=lambda s: (-s.dispute, s.pos))
+    rest = sorted((s for s in chosen if s is not lead), key=lambda s: s.pos)
+    return " ".join(s.text for s in [lead, *rest])
 
 
 def richest_text(title: str, summary: str = "", content: str = "") -> str:

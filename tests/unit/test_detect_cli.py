@@ -67,7 +67,7 @@ def test_classify_good_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert rows[1]["lang"] == "fr"
     assert rows[1]["facts"]["dates"] == [{"date": "2023-04-25", "text": "25 avril 2023"}]
     assert rows[1]["facts"]["amounts"] == [
-        {"value": 42000, "currency": "USD", "period": "month", "text": "42,000 $"}
+        {"value": 42000, "currency": "USD", "period": "month", "text": "42\u202f000 $ par mois"}
     ]
     assert rows[2]["labels"] == []
     assert set(rows[2]["facts"]) == {"dates", "amounts", "quotes"}

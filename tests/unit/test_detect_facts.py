@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.detect import classify_text
-from bot.detect.facts import extract_facts
+from bot.detect.facts import extract_facts, format_amount, is_statement
 
 
 @pytest.mark.parametrize(
@@ -20,72 +20,233 @@ from bot.detect.facts import extract_facts
         ("Effective 2024-07-01, the API is paid.", "en", date(2024, 7, 1)),
     ],
 )
-def test_dates(text: str, lang: str, expected: date) -> None:
-    assert expected in [d.when for d in extract_facts(text, lang).dates]
+def test_dates_with_a_year_are_taken_as_written(text: str, lang: str, expected: date) -> None:
+    published = datetime(2026, 12, 10, tzinfo=UTC)
+    assert expected in [d.when for d in extract_facts(text, lang, published=published).dates]
 
 
-def test_missing_year_uses_the_published_year() -> None:
-    facts = extract_facts("The new fees apply from 1 May.", "en", year=2021)
-    assert [d.when for d in facts.dates] == [date(2021, 5, 1)]
-    assert facts.dates[0].text == "1 May"
-
-
-def test_may_the_verb_is_not_a_date() -> None:
-    assert extract_facts("Regulators may 12 times decide otherwise", "en", year=2020).dates == ()
+DECEMBER = datetime(2023, 12, 12, 9, 0, tzinfo=UTC)
+JUNE = datetime(2023, 6, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("text", "value", "currency", "period"),
+    ("text", "lang", "published", "expected"),
     [
-        ("Access now costs $42,000 a month.", 42000, "USD", "month"),
-        ("L'accès coûte 42,000 $ par mois.", 42000, "USD", "month"),
-        ("The EU fined the company €2.4 billion.", 2.4e9, "EUR", None),
-        ("Une amende de 4,1 milliards d'euros a été confirmée.", 4.1e9, "EUR", None),
-        ("It will pay £1.5m per year in fees.", 1.5e6, "GBP", "year"),
-        ("The supplier wants 250 000 $ par semaine.", 250000, "USD", "week"),
-        ("A $1.35M settlement was reached.", 1.35e6, "USD", None),
-        ("Le forfait passe à 9,99 € par mois.", 9.99, "EUR", "month"),
+        # Future wording in December: next year's April.
+        ("Access ends starting April 25 for all partners.", "en", DECEMBER, date(2024, 4, 25)),
+        ("The new fees apply from April 25.", "en", DECEMBER, date(2024, 4, 25)),
+        ("The company will shut the service on April 25.", "en", DECEMBER, date(2024, 4, 25)),
+        ("L'accès sera coupé à partir du 25 avril.", "fr", DECEMBER, date(2024, 4, 25)),
+        ("Les tarifs changeront dès le 1er mars.", "fr", DECEMBER, date(2024, 3, 1)),
+        # Past wording: the April before publication.
+        ("Microsoft said on April 25 that it dropped the tool.", "en", DECEMBER, date(2023, 4, 25)),
+        ("Microsoft a annoncé le 25 avril l'arrêt de l'outil.", "fr", DECEMBER, date(2023, 4, 25)),
+        # Past wording in June about April is this year; future wording about May too.
+        ("The regulator fined the firm on April 25.", "en", JUNE, date(2023, 4, 25)),
+        ("The ban takes effect on May 30.", "en", DECEMBER, date(2024, 5, 30)),
+        # No tense: the nearest occurrence (January after a December article).
+        ("Hearing: January 8.", "en", DECEMBER, date(2024, 1, 8)),
+        # The nearest cue decides: said ... that it will, on the date after 'will'.
+        (
+            "Apple said last week that it will block the app on February 2.",
+            "en",
+            DECEMBER,
+            date(2024, 2, 2),
+        ),
     ],
 )
-def test_amounts(text: str, value: float, currency: str, period: str | None) -> None:
-    amounts = extract_facts(text, "en").amounts
-    assert amounts, text
+def test_dates_without_a_year_follow_the_tense(
+    text: str, lang: str, published: datetime, expected: date
+) -> None:
+    dates = extract_facts(text, lang, published=published).dates
+    assert [d.when for d in dates] == [expected]
+
+
+def test_without_a_publication_date_today_is_the_reference() -> None:
+    today = datetime.now(UTC).date()
+    dates = extract_facts("The rules apply starting January 1.", "en").dates
+    assert dates and dates[0].when >= today
+
+
+def test_may_the_verb_is_not_a_date() -> None:
+    facts = extract_facts("Regulators may 12 times decide otherwise", "en", published=JUNE)
+    assert facts.dates == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "currency", "period", "shown"),
+    [
+        ("Access now costs $42,000 a month.", "en", 42000, "USD", "month", "$42,000 a month"),
+        ("L'accès coûte 42 000 dollars par mois.", "fr", 42000, "USD", "month", None),
+        ("The EU fined the company €2.4 billion.", "en", 2.4e9, "EUR", None, "€2.4 billion"),
+        ("The EU fined the company €1.2bn.", "en", 1.2e9, "EUR", None, "€1.2 billion"),
+        (
+            "Une amende de 1,2 milliard d'euros a été confirmée.",
+            "fr",
+            1.2e9,
+            "EUR",
+            None,
+            "1,2 milliard €",
+        ),
+        ("It will pay £1.5m per year in fees.", "en", 1.5e6, "GBP", "year", "£1.5 million a year"),
+        ("The supplier wants 250 000 $ par semaine.", "fr", 250000, "USD", "week", None),
+        ("A $1.35M settlement was reached.", "en", 1.35e6, "USD", None, "$1.35 million"),
+        ("Le forfait passe à 9,99 € par mois.", "fr", 9.99, "EUR", "month", "9,99 € par mois"),
+    ],
+)
+def test_amounts(
+    text: str, lang: str, value: float, currency: str, period: str | None, shown: str | None
+) -> None:
+    amounts = extract_facts(text, lang).amounts
+    assert len(amounts) == 1, amounts
     first = amounts[0]
     assert first.value == pytest.approx(value)
-    assert (first.currency, first.period) == (currency, period)
+    assert (first.currency, first.period, first.high) == (currency, period, None)
+    if shown is not None:
+        assert first.text == shown
 
 
-def test_one_period_applies_to_a_range_of_amounts() -> None:
-    text = "Firms must pay between 10,000 $ (about 9,000 €) and 50,000 $ per month."
-    amounts = extract_facts(text, "fr").amounts
-    assert [(a.value, a.currency, a.period) for a in amounts] == [
-        (10000, "USD", "month"),
-        (9000, "EUR", "month"),
-        (50000, "USD", "month"),
+@pytest.mark.parametrize(
+    ("text", "lang", "low", "high", "currency", "period", "shown"),
+    [
+        (
+            "Firms must pay $42,000–$210,000 a month for the API.",
+            "en",
+            42000,
+            210000,
+            "USD",
+            "month",
+            "$42,000–$210,000 a month",
+        ),
+        (
+            "Firms must pay between $42,000 and $210,000 per month.",
+            "en",
+            42000,
+            210000,
+            "USD",
+            "month",
+            "$42,000–$210,000 a month",
+        ),
+        ("The fine could reach $1-2 billion.", "en", 1e9, 2e9, "USD", None, "$1–2 billion"),
+        (
+            "Les entreprises paient de 42 000 à 210 000 dollars par mois.",
+            "fr",
+            42000,
+            210000,
+            "USD",
+            "month",
+            "42\u202f000–210\u202f000 $ par mois",
+        ),
+        (
+            "Firms must pay between 10,000 $ (about 9,000 €) and 50,000 $ per month.",
+            "en",
+            10000,
+            50000,
+            "USD",
+            "month",
+            "$10,000–$50,000 a month",
+        ),
+    ],
+)
+def test_ranges_stay_ranges(
+    text: str, lang: str, low: float, high: float, currency: str, period: str, shown: str
+) -> None:
+    amounts = extract_facts(text, lang).amounts
+    assert [(a.value, a.high, a.currency, a.period) for a in amounts] == [
+        (low, high, currency, period)
     ]
+    assert amounts[0].text == shown
 
 
-def test_quotes_with_speaker() -> None:
+def test_two_separate_amounts_are_not_a_range() -> None:
+    text = "Apple earned $5 billion and paid $2 billion in fines."
+    amounts = extract_facts(text, "en").amounts
+    assert [(a.value, a.high) for a in amounts] == [(5e9, None), (2e9, None)]
+
+
+def test_format_amount_without_symbol() -> None:
+    assert format_amount(3e6, "CHF", "year") == "3 million CHF a year"
+
+
+def test_quotes_with_named_speakers() -> None:
     text = (
         "Jane Doe, the chief executive, said: “We will fight this ruling in every court.” "
-        "« Nous ferons appel de cette décision », a déclaré Jean Martin. "
-        '"This is a sad day for developers," said Alex Smith.'
+        "« Nous ferons appel de cette décision devant la cour », a déclaré Jean Martin. "
+        '"This is a sad day for developers everywhere," said Alex Smith.'
     )
     quotes = extract_facts(text, "en").quotes
+    # At most two quotes, the first ones.
     assert [(q.text, q.speaker) for q in quotes] == [
         ("We will fight this ruling in every court.", "Jane Doe"),
-        ("Nous ferons appel de cette décision", "Jean Martin"),
-        ("This is a sad day for developers", "Alex Smith"),
+        ("Nous ferons appel de cette décision devant la cour", "Jean Martin"),
     ]
 
 
-def test_quoted_names_are_not_quotes() -> None:
-    assert extract_facts("The “Microsoft Advertising” tool is affected.", "en").quotes == ()
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"This is a sad day for developers everywhere," said Alex Smith.', "Alex Smith"),
+        (
+            "“We took steps to protect our users from fake accounts,” Example senior PR manager "
+            "Jane Roe said in a statement.",
+            "Jane Roe",
+        ),
+        ("Example Corp said: “We will appeal the decision in the coming weeks.”", "Example Corp"),
+        (
+            "« Nous contestons fermement cette amende injustifiée », selon Exemple SA.",
+            "Exemple SA",
+        ),
+        (
+            "Selon Exemple SA, « cette décision ne repose sur aucun fondement juridique ».",
+            "Exemple SA",
+        ),
+        (
+            "“We disagree with the ruling and will appeal it,” an Example spokesperson said.",
+            "Example spokesperson",
+        ),
+        (
+            "Le porte-parole de Exemple a déclaré : « Nous allons examiner la décision. »",
+            "Exemple spokesperson",
+        ),
+    ],
+)
+def test_the_speaker_is_the_name_next_to_the_quote(text: str, speaker: str) -> None:
+    quotes = extract_facts(text, "en").quotes
+    assert [q.speaker for q in quotes] == [speaker]
 
 
-def test_quote_without_speaker() -> None:
-    quotes = extract_facts("“Nobody saw this coming at all”, one analyst wrote.", "en").quotes
-    assert quotes and quotes[0].speaker is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Scare quotes: a few words inside a sentence.
+        "The regulator rejected the “proposed scheme for compliance” on Monday, officials said.",
+        "Firms must “meet the law's requirements.” by March, Jane Doe said.",
+        "Critics called it “an unworkable choice” for small developers, Jane Doe said.",
+        "Le ministre a dénoncé un « choix impossible » pour les éditeurs, a déclaré Jean Martin.",
+        # Names and titles in quotes.
+        "The “Example Advertising” tool is affected, Jane Doe said.",
+        # No named speaker: a pronoun, a vague group.
+        "“We will fight this ruling in every court,” he said.",
+        "“We will fight this ruling in every court,” several developers said.",
+        "Several users said: “The new fees will push many of us out of the store.”",
+        "« Nous ferons appel de cette décision devant la cour », a-t-il déclaré.",
+        "“Nobody saw this coming at all, to be honest”, one analyst wrote.",
+    ],
+)
+def test_fragments_and_unnamed_speakers_are_not_quotes(text: str) -> None:
+    assert extract_facts(text, "en").quotes == ()
+
+
+def test_a_quote_that_ends_its_sentence_is_not_given_the_next_subject() -> None:
+    text = "Jane Doe said: “We will fight this ruling in every court.” Example Corp said nothing."
+    assert [q.speaker for q in extract_facts(text, "en").quotes] == ["Jane Doe"]
+
+
+def test_statements() -> None:
+    assert is_statement("We will appeal this decision today")
+    assert is_statement("We will appeal it.")
+    assert not is_statement("an unworkable choice")
+    assert not is_statement("meet the law's requirements.")
 
 
 def test_classify_attaches_facts_to_disputes() -> None:
@@ -101,3 +262,67 @@ def test_classify_attaches_facts_to_disputes() -> None:
     assert neutral.facts.is_empty()
     forced = classify_text("New phone launches on June 2, 2024 at $99", lang="en", with_facts=True)
     assert not forced.facts.is_empty()
+
+
+def test_classify_resolves_dates_against_the_publication_date() -> None:
+    det = classify_text(
+        "Apple removes the Fortnite app from the App Store",
+        content="The app will be removed starting April 25.",
+        lang="en",
+        published=DECEMBER,
+    )
+    assert [d.when for d in det.facts.dates] == [date(2024, 4, 25)]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Rentals were banned from July 1 last year.", "en", date(2022, 7, 1)),
+        (
+            "Les locations sont interdites à partir du 1er juillet l'an prochain.",
+            "fr",
+            date(2024, 7, 1),
+        ),
+        # A past participle before the date: "applied on".
+        ("Example applied on Jan 19 to expand its service.", "en", date(2023, 1, 19)),
+        # Range words alone say nothing of the tense: the nearest occurrence.
+        ("The offer is available until June 30.", "en", date(2023, 6, 30)),
+    ],
+)
+def test_tense_words_after_the_date_and_participles(text: str, lang: str, expected: date) -> None:
+    published = datetime(2023, 3, 15, tzinfo=UTC)
+    assert [d.when for d in extract_facts(text, lang, published=published).dates] == [expected]
+
+
+def test_speakers_lose_titles_and_common_words() -> None:
+    text = "“We are navigating a hard market with discipline,” Example CEO Jane Roe said."
+    assert [q.speaker for q in extract_facts(text, "en").quotes] == ["Jane Roe"]
+    caption = (
+        "A message from my inbox. (credit: Jane Doe) Emails like this are hard to sort because "
+        'the text says, "Congratulations! A balance of $1,000 is waiting for you today."'
+    )
+    assert extract_facts(caption, "en").quotes == ()
+
+
+def test_a_quote_repeated_by_summary_and_content_is_kept_once() -> None:
+    quote = "“We will fight this ruling in every court,” said Jane Doe."
+    quotes = extract_facts(f"{quote}\n{quote}", "en").quotes
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("We will fight this ruling in every court", "Jane Doe")
+    ]
+
+
+def test_ranges_survive_storage() -> None:
+    from bot.codec import facts_from_json, facts_to_json
+
+    facts = extract_facts("Firms pay $42,000–$210,000 a month.", "en")
+    data = facts_to_json(facts)
+    assert data["amounts"][0]["high"] == 210000
+    assert facts_from_json(data) == facts
+    single = facts_to_json(extract_facts("Firms pay $42,000 a month.", "en"))
+    assert "high" not in single["amounts"][0]
+
+
+def test_short_periods() -> None:
+    amounts = extract_facts("Plans cost $12.49/mo or $99/yr.", "en").amounts
+    assert [(a.value, a.period) for a in amounts] == [(12.49, "month"), (99, "year")]
