@@ -213,8 +213,14 @@ def _index_records(records: Iterable[Any], cols: Mapping[str, str]) -> dict[str,
 
 
 def read_delimited(raw: bytes, cols: Mapping[str, str], delimiter: str) -> dict[str, Text]:
-    """Index CSV/TSV rows by the `cols.key` column, else by 0-based data row number."""
-    rows = csv.DictReader(io.StringIO(decode_bytes(raw), newline=""), delimiter=delimiter)
+    """Index CSV/TSV rows by the `cols.key` column, else by 0-based data row number.
+
+    A file without a header row names its columns in `cols.fields` (comma-separated); its
+    first line is then data row 0.
+    """
+    fields = [name.strip() for name in cols["fields"].split(",")] if cols.get("fields") else None
+    text = io.StringIO(decode_bytes(raw), newline="")
+    rows = csv.DictReader(text, fieldnames=fields, delimiter=delimiter)
     return _index_records(rows, cols)
 
 

@@ -41,6 +41,9 @@ CSV = "id,headline,blurb\n10,First csv headline,Plain blurb\n11,Second csv headl
 TSV = "headline\tblurb\nTab headline zero\tzero blurb\nTab headline one\tone blurb\n"
 JSONL = '{"meta": {"uid": "a"}, "t": {"text": "Nested title"}, "d": "Nested summary"}\n\n'
 JSON_DOC = {"data": {"items": [{"link": "u1", "title": "Json title one"}, {"title": "Json two"}]}}
+HEADLESS_CSV = (
+    "2012-01-30T14:06:31Z,3,a.test,Headless row zero\n2013-05-01T16:58:11Z,1,b.test,Row one\n"
+)
 CP1252_CSV = "title,url\nCaf\xe9 \u2013 headline,https://x.test\n".encode("cp1252")
 
 
@@ -62,6 +65,7 @@ def mirror(tmp_path: Path) -> tuple[Path, str]:
     (work / "data.jsonl").write_text(JSONL, encoding="utf-8")
     (work / "data.json").write_text(json.dumps(JSON_DOC), encoding="utf-8")
     (work / "old.csv").write_bytes(CP1252_CSV)
+    (work / "headless.csv").write_text(HEADLESS_CSV, encoding="utf-8")
     _git(work, "add", ".")
     _git(work, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "snap")
     commit = _git(work, "rev-parse", "HEAD")
@@ -124,6 +128,14 @@ def test_every_reader_yields_clean_titles_and_summaries(
         ),
         _ref("t:json", c, "data.json", "json", "1", cols={"list": "data.items"}),
         _ref("t:cp", c, "old.csv", "csv", "0", cols={"title": "title"}),
+        _ref(
+            "t:headless",
+            c,
+            "headless.csv",
+            "csv",
+            "0",
+            cols={"fields": "time,points,domain,headline", "title": "headline"},
+        ),
     ]
     report, items = _run(tmp_path, mirrors, refs)
 
@@ -148,6 +160,7 @@ def test_every_reader_yields_clean_titles_and_summaries(
     assert by_id["t:jsonl"]["summary"] == "Nested summary"
     assert by_id["t:json"]["title"] == "Json two"
     assert by_id["t:cp"]["title"] == "Café – headline"
+    assert by_id["t:headless"]["title"] == "Headless row zero"
     assert "cutoff" not in by_id["t:feed1"]
 
 
