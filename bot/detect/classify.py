@@ -6,13 +6,16 @@ import bisect
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazetteer, token_spans
 from bot.detect.facts import extract_facts
+from bot.detect.features import Evidence, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
+from bot.detect.model import Decision, decide
 from bot.detect.names import unknown_names
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
@@ -579,11 +582,14 @@ def classify_text(
     lang: str | None = None,
     published: datetime | None = None,
     with_facts: bool | None = None,
+    decider: Callable[[Evidence], Decision] = decide,
 ) -> Detection:
     """Classify a story given as plain text fields.
 
     Facts are extracted when a label holds (with_facts=None), always (True) or never (False):
-    they only matter for dispute stories and cost a third of the time.
+    they only matter for dispute stories and cost a third of the time. The rules find phrases
+    and parties; ``decider`` turns what they found into labels (the learned model by default,
+    ``decide_by_rules`` for the rule engine alone).
     """
     gaz = gazetteer()
     if lang:
@@ -649,8 +655,19 @@ def classify_text(
         cut = totals["cutoff"] >= THRESHOLD
         if not (has_company or cut or (has_ctx and named)):
             totals["legal"] *= NO_TECH_DAMPING
-    labels = tuple(label for label in LABELS if totals[label] >= THRESHOLD)
-    confidence: dict[str, float] = {label: _confidence(totals[label]) for label in LABELS}
+    evidence = Evidence(
+        title=title,
+        summary=summary or content,
+        lang=lang,
+        hits=tuple(
+            RuleHit(rule, label, where, sig) for (rule, label), (sig, where) in best.items()
+        ),
+        totals=totals,
+        rule_labels=tuple(label for label in LABELS if totals[label] >= THRESHOLD),
+    )
+    decision = decider(evidence)
+    labels = decision.labels
+    confidence = decision.confidence
     mentions = head_mentions
     if len({m.name for m in mentions}) < 2 and len(segments) > 2:
         mentions = mentions + segments[2].mentions
@@ -659,9 +676,7 @@ def classify_text(
         parties = parties + tuple(n for n in unknown if n not in parties)
     if "cutoff" in labels:
         parties = _with_blocking_regulators(parties, gaz)
-    signals = tuple(
-        sorted((sig for sig, _ in best.values()), key=lambda s: (-s.weight, s.label, s.phrase))
-    )
+    signals = decision.signals
     facts = Facts()
     if with_facts or (with_facts is None and labels):
         text = "\n".join(part for part in (title, summary, content) if part)
@@ -674,6 +689,16 @@ def classify_text(
         signals=signals,
         facts=facts,
         lang=lang,
+    )
+
+
+def decide_by_rules(ev: Evidence) -> Decision:
+    """Decide by the rule engine alone: a label holds at a summed weight of THRESHOLD."""
+    signals = sorted((h.signal for h in ev.hits), key=lambda s: (-s.weight, s.label, s.phrase))
+    return Decision(
+        labels=ev.rule_labels,
+        confidence={label: _confidence(ev.totals.get(label, 0.0)) for label in LABELS},
+        signals=tuple(signals),
     )
 
 

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bot.codec import facts_to_json, signals_to_json
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     e.add_argument("file", metavar="FILE", help="labelled JSON lines (id, title, cutoff, legal...)")
     e.add_argument("--errors", action="store_true", help="list misses and false alarms")
     e.add_argument("--json", action="store_true", help="print the figures as JSON lines")
+    e.add_argument(
+        "--model", metavar="MODEL", help="a model file to measure instead of the packaged one"
+    )
     e.set_defaults(handler=run_eval)
 
 
@@ -151,15 +155,21 @@ def _print_table(report: Report, name: str) -> None:
 
     langs = ", ".join(f"{k} {v}" for k, v in sorted(report.langs.items()))
     print(f"{name}: {report.n} items ({langs}); borderline counts neither way")
+    print("detector = model + rules as shipped; rules = the rule engine alone; base = keywords")
     print()
     print(f"{'label':<7} {'lang':<4} {'gold+':>5} | {'P':>5} {'R':>5} {'F1':>5} | "
-          f"{'base P':>6} {'R':>5} {'F1':>5}")  # fmt: skip
+          f"{'rule P':>6} {'R':>5} {'F1':>5} | {'base P':>6} {'R':>5} {'F1':>5}")  # fmt: skip
     keys = sorted(report.ours, key=lambda k: (LABELS.index(k[1]), k[0] != "all", k[0]))
     for lang, label in keys:
-        c, b = report.ours[(lang, label)], report.base[(lang, label)]
+        c, r, b = (
+            report.ours[(lang, label)],
+            report.rules[(lang, label)],
+            report.base[(lang, label)],
+        )
         print(
             f"{label:<7} {lang:<4} {c.tp + c.fn:>5} | {_pct(c.precision)} {_pct(c.recall)} "
-            f"{_pct(c.f1)} | {_pct(b.precision):>6} {_pct(b.recall)} {_pct(b.f1)}"
+            f"{_pct(c.f1)} | {_pct(r.precision):>6} {_pct(r.recall)} {_pct(r.f1)} | "
+            f"{_pct(b.precision):>6} {_pct(b.recall)} {_pct(b.f1)}"
         )
     print()
     for lang in sorted(report.parties, key=lambda k: (k != "all", k)):
@@ -168,7 +178,8 @@ def _print_table(report: Report, name: str) -> None:
         base = f"{_pct(bc.recall)} ({bc.matched}/{bc.total})" if bc else "  n/a"
         print(
             f"party recall on true positives, {lang}: {_pct(pc.recall)} ({pc.matched}/{pc.total});"
-            f" baseline (verbatim names) {base}"
+            f" precision {_pct(pc.precision)} ({pc.correct}/{pc.predicted});"
+            f" baseline recall (verbatim names) {base}"
         )
     for lang in sorted(report.named_parties, key=lambda k: (k != "all", k)):
         nc = report.named_parties[lang]
@@ -176,6 +187,16 @@ def _print_table(report: Report, name: str) -> None:
             f"party recall on true positives, parties named in title/summary, {lang}: "
             f"{_pct(nc.recall)} ({nc.matched}/{nc.total})"
         )
+    langs_natural = sorted({lang for _, lang in report.natural}, key=lambda k: (k != "all", k))
+    for lang in langs_natural:
+        parts = []
+        for system in ("detector", "rules", "baseline"):
+            sc = report.natural[(system, lang)]
+            parts.append(
+                f"{system} {sc.per_100:.1f} ({sc.false_alarms}), found {sc.found}/{sc.disputes}"
+            )
+        items = report.natural[("detector", lang)].items
+        print(f"natural slice, {lang}, {items} items: false alarms per 100: " + "; ".join(parts))
 
 
 def _print_errors(report: Report) -> None:
@@ -218,7 +239,19 @@ def run_eval(args: argparse.Namespace) -> int:
     if not items:
         print(f"{path}: no usable labelled line", file=sys.stderr)
         return 1
-    report = evaluate(items)
+    if args.model:
+        from functools import partial
+
+        from bot.detect.model import ModelError, decide, load_model
+
+        try:
+            model = load_model(Path(args.model))
+        except ModelError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        report = evaluate(items, decider=partial(decide, model=model))
+    else:
+        report = evaluate(items)
     if args.json:
         for record in figures(report):
             emit_json(record)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from bot.detect.baseline import baseline_labels
-from bot.detect.classify import classify_text
+from bot.detect.classify import classify_text, decide_by_rules
 from bot.detect.entities import fold, gazetteer
+from bot.detect.features import Evidence
+from bot.detect.model import Decision, decide
 from bot.types import LABELS, Detection, Label
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,9 @@ class LabelledItem:
     published: datetime | None
     gold: dict[Label, str]
     parties: tuple[str, ...]
+    # The outlet ("source" in the file) and the corpus slice ("natural" or "enriched").
+    source: str = ""
+    slice: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +74,37 @@ class Counts:
 
 @dataclass(slots=True)
 class PartyCounts:
-    """Gold parties found on true positives."""
+    """Gold parties found on true positives, and predicted parties that are gold."""
 
     matched: int = 0
     total: int = 0
+    correct: int = 0
+    predicted: int = 0
 
     @property
     def recall(self) -> float:
         """Return matched / total, 0 when there is nothing to find."""
         return self.matched / self.total if self.total else 0.0
+
+    @property
+    def precision(self) -> float:
+        """Return correct / predicted, 0 when nothing was predicted."""
+        return self.correct / self.predicted if self.predicted else 0.0
+
+
+@dataclass(slots=True)
+class SliceCounts:
+    """Items of the natural-prevalence slice, and the false alarms and finds among them."""
+
+    items: int = 0
+    false_alarms: int = 0
+    disputes: int = 0
+    found: int = 0
+
+    @property
+    def per_100(self) -> float:
+        """Return false alarms per 100 items."""
+        return 100 * self.false_alarms / self.items if self.items else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +124,10 @@ class Report:
     n: int = 0
     langs: dict[str, int] = field(default_factory=dict)
     ours: dict[tuple[str, Label], Counts] = field(default_factory=dict)
+    rules: dict[tuple[str, Label], Counts] = field(default_factory=dict)
     base: dict[tuple[str, Label], Counts] = field(default_factory=dict)
+    # Natural-prevalence slice per language, for the detector, the rules and the baseline.
+    natural: dict[tuple[str, str], SliceCounts] = field(default_factory=dict)
     parties: dict[str, PartyCounts] = field(default_factory=dict)
     base_parties: dict[str, PartyCounts] = field(default_factory=dict)
     named_parties: dict[str, PartyCounts] = field(default_factory=dict)
@@ -130,12 +161,10 @@ def parse_labelled_line(raw: str, lineno: int) -> LabelledItem | BadLine:
         return BadLine(lineno, "'summary' and 'lang' must be strings")
     if not isinstance(parties, list) or not all(isinstance(p, str) for p in parties):
         return BadLine(lineno, "'parties' must be a list of strings")
-    published = None
-    if isinstance(obj.get("published"), str):
-        try:
-            published = datetime.fromisoformat(obj["published"].replace("Z", "+00:00"))
-        except ValueError:
-            published = None
+    published = parse_published(obj.get("published"))
+    source, slice_ = obj.get("source") or "", obj.get("slice")
+    if not isinstance(source, str) or not (slice_ is None or isinstance(slice_, str)):
+        return BadLine(lineno, "'source' and 'slice' must be strings")
     return LabelledItem(
         id=str(obj.get("id", lineno)),
         lang=lang,
@@ -144,7 +173,33 @@ def parse_labelled_line(raw: str, lineno: int) -> LabelledItem | BadLine:
         published=published,
         gold=gold,
         parties=tuple(parties),
+        source=source,
+        slice=slice_,
     )
+
+
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_published(value: object) -> datetime | None:
+    """Read a publication date: ISO 8601, RFC 822 (feeds) or dd/mm/yyyy; None if unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            m = _DMY.match(text)
+            if m is None:
+                return None
+            try:
+                when = datetime(int(m[3]), int(m[2]), int(m[1]))
+            except ValueError:
+                return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def party_found(gold: str, predicted: Iterable[str]) -> bool:
@@ -188,13 +243,41 @@ def _count(counts: Counts, gold: str, predicted: bool) -> str | None:
     return None
 
 
-def evaluate(items: Iterable[LabelledItem]) -> Report:
-    """Classify every item with the detector and the baseline and tally the figures."""
+def _false_alarm(item: LabelledItem, labels: Iterable[Label]) -> bool:
+    return any(item.gold[label] == "no" for label in labels)
+
+
+def _tally_slice(
+    report: Report, item: LabelledItem, system: str, labels: tuple[Label, ...]
+) -> None:
+    for lang in ("all", item.lang):
+        sc = report.natural.setdefault((system, lang), SliceCounts())
+        sc.items += 1
+        sc.false_alarms += _false_alarm(item, labels)
+        if any(item.gold[label] == "yes" for label in LABELS):
+            sc.disputes += 1
+            sc.found += any(item.gold[label] == "yes" for label in labels)
+
+
+def evaluate(
+    items: Iterable[LabelledItem], decider: Callable[[Evidence], Decision] = decide
+) -> Report:
+    """Classify every item with the detector, its rules alone and the baseline; tally."""
     report = Report()
+    rule_labels: list[tuple[Label, ...]] = []
+
+    def both(ev: Evidence) -> Decision:
+        rule_labels.append(decide_by_rules(ev).labels)
+        return decider(ev)
+
     for item in items:
         report.n += 1
         report.langs[item.lang] = report.langs.get(item.lang, 0) + 1
-        det = classify_text(item.title, item.summary, lang=item.lang, published=item.published)
+        rule_labels.clear()
+        det = classify_text(
+            item.title, item.summary, lang=item.lang, published=item.published, decider=both
+        )
+        rules = rule_labels[0]
         base = baseline_labels(item.title, item.summary, item.lang)
         tp_ours = tp_base = False
         for lang in ("all", item.lang):
@@ -203,17 +286,26 @@ def evaluate(items: Iterable[LabelledItem]) -> Report:
                 kind = _count(ours, item.gold[label], label in det.labels)
                 if kind is not None and lang == "all":
                     report.errors.append(ErrorCase(kind, label, item, det))
+                _count(report.rules.setdefault((lang, label), Counts()), item.gold[label],
+                       label in rules)  # fmt: skip
                 theirs = report.base.setdefault((lang, label), Counts())
                 _count(theirs, item.gold[label], label in base)
                 if item.gold[label] == "yes":
                     tp_ours = tp_ours or label in det.labels
                     tp_base = tp_base or label in base
+        if item.slice == "natural":
+            for system, labels in (("detector", det.labels), ("rules", rules), ("baseline", base)):
+                _tally_slice(report, item, system, labels)
         for lang in ("all", item.lang):
             if tp_ours and item.parties:
                 pc = report.parties.setdefault(lang, PartyCounts())
                 found = [p for p in item.parties if party_found(p, det.parties)]
                 pc.matched += len(found)
                 pc.total += len(item.parties)
+                pc.predicted += len(det.parties)
+                pc.correct += sum(
+                    1 for p in det.parties if any(party_found(g, (p,)) for g in item.parties)
+                )
                 text = f"{item.title}\n{item.summary}"
                 named = [p for p in item.parties if party_named(p, text)]
                 nc = report.named_parties.setdefault(lang, PartyCounts())
@@ -232,10 +324,12 @@ def evaluate(items: Iterable[LabelledItem]) -> Report:
 
 def figures(report: Report) -> Iterator[dict[str, object]]:
     """Yield the report's figures as flat JSON-ready records."""
-    for system, table, parties in (
+    systems: tuple[tuple[str, dict[tuple[str, Label], Counts], dict[str, PartyCounts]], ...] = (
         ("detector", report.ours, report.parties),
+        ("rules", report.rules, {}),
         ("baseline", report.base, report.base_parties),
-    ):
+    )
+    for system, table, parties in systems:
         for (lang, label), c in sorted(table.items()):
             yield {
                 "system": system,
@@ -257,6 +351,26 @@ def figures(report: Report) -> Iterator[dict[str, object]]:
                 "total": pc.total,
                 "recall": round(pc.recall, 4),
             }
+            if system == "detector":
+                yield {
+                    "system": system,
+                    "metric": "party_precision",
+                    "lang": lang,
+                    "correct": pc.correct,
+                    "predicted": pc.predicted,
+                    "precision": round(pc.precision, 4),
+                }
+    for (system, lang), sc in sorted(report.natural.items()):
+        yield {
+            "system": system,
+            "metric": "natural_false_alarms",
+            "lang": lang,
+            "items": sc.items,
+            "false_alarms": sc.false_alarms,
+            "per_100": round(sc.per_100, 2),
+            "disputes": sc.disputes,
+            "found": sc.found,
+        }
     for lang, nc in sorted(report.named_parties.items()):
         yield {
             "system": "detector",

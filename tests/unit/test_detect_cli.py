@@ -194,3 +194,63 @@ def test_subprocess_eval(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert f"{src}:5: " in proc.stderr
     assert any(json.loads(line).get("label") == "cutoff" for line in proc.stdout.splitlines())
+
+
+NATURAL = [
+    {"id": "a1", "lang": "en", "source": "a.com", "slice": "natural",
+     "title": "Epic Games sues Apple", "cutoff": "no", "legal": "yes",
+     "parties": ["Epic Games", "Apple"]},
+    {"id": "a2", "lang": "en", "source": "a.com", "slice": "natural",
+     "title": "Apple removes Fortnite from the App Store", "cutoff": "no", "legal": "no",
+     "parties": []},
+    {"id": "a3", "lang": "en", "source": "a.com", "slice": "natural",
+     "title": "A new phone has a bigger screen", "cutoff": "no", "legal": "no", "parties": []},
+    {"id": "a4", "lang": "en", "source": "a.com", "slice": "natural",
+     "title": "Microsoft stops supporting Twitter in its advertising tools", "cutoff": "yes",
+     "legal": "no", "parties": ["Microsoft"]},
+    {"id": "e1", "lang": "fr", "source": "b.fr", "slice": "enriched",
+     "title": "Epic Games poursuit Apple en justice", "cutoff": "no", "legal": "yes",
+     "parties": ["Epic Games", "Apple"]},
+]  # fmt: skip
+
+
+def test_eval_natural_slice_party_precision_and_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_lines(tmp_path / "lab.jsonl", [json.dumps(x) for x in NATURAL])
+    code, out, _ = run_local(["eval", str(src), "--json"], capsys)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    natural = {
+        r["system"]: r
+        for r in rows
+        if r.get("metric") == "natural_false_alarms" and r["lang"] == "all"
+    }
+    assert set(natural) == {"detector", "rules", "baseline"}
+    # Four natural items (the enriched one does not count); a2 is labelled no: a false alarm.
+    assert natural["detector"]["items"] == 4
+    assert natural["detector"]["false_alarms"] == 1
+    assert natural["detector"]["per_100"] == 25.0
+    assert (natural["detector"]["disputes"], natural["detector"]["found"]) == (2, 2)
+    assert natural["baseline"]["false_alarms"] == 1
+    # a4's gold lists Microsoft only: X, also found, lowers party precision but not recall.
+    precision = next(r for r in rows if r.get("metric") == "party_precision" and r["lang"] == "all")
+    assert precision["system"] == "detector"
+    assert precision["correct"] == 5 and precision["predicted"] == 6
+    recall = next(r for r in rows if r.get("metric") == "party_recall" and r["lang"] == "all"
+                  and r["system"] == "detector")  # fmt: skip
+    assert recall["recall"] == 1.0
+    rules = {(r["label"], r["lang"]): r for r in rows if r["system"] == "rules" and "label" in r}
+    assert rules[("legal", "fr")]["tp"] == 1
+    assert rules[("cutoff", "all")]["fp"] == 1
+    code, text, _ = run_local(["eval", str(src)], capsys)
+    assert "false alarms per 100" in text and "precision" in text and "rule P" in text
+
+
+def test_eval_another_model_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_lines(tmp_path / "lab.jsonl", [json.dumps(x) for x in NATURAL])
+    bad = tmp_path / "model.json"
+    bad.write_text(json.dumps({"format_version": 7}), encoding="utf-8")
+    code, _, err = run_local(["eval", str(src), "--model", str(bad)], capsys)
+    assert code == 2
+    assert "format_version 7" in err

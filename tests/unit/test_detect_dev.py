@@ -1,4 +1,10 @@
-"""Regression guard: the detector's figures on the labelled dev set."""
+"""The detector on the labelled dev set (real headlines), split as corpus/split.json says.
+
+The shipped model was trained on the dev set's training part (with our own batches), so figures
+there only show the training data is fitted. The split's test part (the latest months of each
+language and one outlet per language, never trained on) is the held-out measure; it is small
+(3 cutoff and 6 legal positives), so its floors are loose.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +13,63 @@ from pathlib import Path
 import pytest
 
 from bot.detect.evaluate import BadLine, LabelledItem, Report, evaluate, parse_labelled_line
+from corpus.dataset import in_test, read_split
 
-DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "labeled" / "dev.jsonl"
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT.parent / "shared" / "data" / "labeled" / "dev.jsonl"
+SPLIT = ROOT / "corpus" / "split.json"
 
 pytestmark = pytest.mark.shared_data
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
+def items() -> list[LabelledItem]:
     if not DEV.exists():
         pytest.skip("shared data is absent")
-    items: list[LabelledItem] = []
+    out: list[LabelledItem] = []
     for n, line in enumerate(DEV.read_text(encoding="utf-8").splitlines(), start=1):
         parsed = parse_labelled_line(line, n)
         assert not isinstance(parsed, BadLine), parsed
-        items.append(parsed)
+        out.append(parsed)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(items: list[LabelledItem]) -> Report:
     return evaluate(items)
 
 
-def test_legal_f1(report: Report) -> None:
-    assert report.ours[("all", "legal")].f1 >= 0.85
+@pytest.fixture(scope="module")
+def held_out(items: list[LabelledItem]) -> Report:
+    split = read_split(SPLIT)
+    return evaluate([i for i in items if in_test(i, split)])
 
 
-def test_cutoff_f1(report: Report) -> None:
-    assert report.ours[("all", "cutoff")].f1 >= 0.80
+@pytest.fixture(scope="module")
+def trained(items: list[LabelledItem]) -> Report:
+    split = read_split(SPLIT)
+    return evaluate([i for i in items if not in_test(i, split)])
 
 
-def test_beats_the_keyword_baseline(report: Report) -> None:
+def test_training_part_is_fitted(trained: Report) -> None:
     for label in ("cutoff", "legal"):
-        assert report.ours[("all", label)].f1 > report.base[("all", label)].f1 + 0.2
+        assert trained.ours[("all", label)].f1 >= 0.95, label
 
 
-def test_each_language_holds_up(report: Report) -> None:
-    for lang in ("en", "fr"):
-        assert report.ours[(lang, "legal")].f1 >= 0.85
-        assert report.ours[(lang, "cutoff")].f1 >= 0.75
+def test_held_out_part(held_out: Report) -> None:
+    assert held_out.n >= 150
+    assert held_out.ours[("all", "cutoff")].f1 >= 0.75
+    assert held_out.ours[("all", "legal")].f1 >= 0.80
+
+
+def test_beats_the_keyword_baseline_on_the_held_out_part(held_out: Report) -> None:
+    for label in ("cutoff", "legal"):
+        assert held_out.ours[("all", label)].f1 > held_out.base[("all", label)].f1 + 0.2
 
 
 def test_party_recall(report: Report) -> None:
-    # Gold parties named in the headline or summary must be found; the labels also list
-    # parties known only from the full article (a court's plaintiffs), which no text reader
-    # can find from the headline, so the overall figure is guarded lower.
+    # Parties come from the gazetteer and rules, not from the model. Gold parties named in the
+    # headline or summary must be found; the labels also list parties known only from the full
+    # article (a court's plaintiffs), which no text reader can find, so that figure is lower.
     assert report.named_parties["all"].recall >= 0.90
     assert report.parties["all"].recall >= 0.70

@@ -1,0 +1,142 @@
+"""Features of one item for the learned model: n-grams of folded text and the rules that fired.
+
+One implementation, used at run time by ``bot.detect.model`` and by ``corpus/train.py`` when it
+builds the training matrix, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.detect.entities import fold
+from bot.types import LABELS, Label, Signal
+
+logger = logging.getLogger(__name__)
+
+# Text the n-grams see: the headline, and this much of the summary (as the rules).
+SUMMARY_CHARS = 400
+_WORD = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
+# Rule totals are bucketed: a model can then learn that 0.6 (one summary phrase) is weak.
+_BUCKETS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureConfig:
+    """Which features to extract (stored in the model file, read back by the runtime)."""
+
+    words: bool = True
+    bigrams: bool = True
+    summary: bool = True
+    # Character n-gram sizes of the folded headline, e.g. (3, 5); () for none.
+    char_ngrams: tuple[int, ...] = ()
+    rules: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON form stored in the model file."""
+        return {
+            "words": self.words,
+            "bigrams": self.bigrams,
+            "summary": self.summary,
+            "char_ngrams": list(self.char_ngrams),
+            "rules": self.rules,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> FeatureConfig:
+        """Read the JSON form; unknown keys are an error (a newer model needs newer code)."""
+        known = {"words", "bigrams", "summary", "char_ngrams", "rules"}
+        extra = set(obj) - known
+        if extra:
+            raise ValueError(f"unknown feature settings: {sorted(extra)}")
+        sizes = obj.get("char_ngrams", [])
+        if not isinstance(sizes, list) or not all(isinstance(n, int) and n > 0 for n in sizes):
+            raise ValueError("char_ngrams must be a list of positive integers")
+        flags = {k: obj.get(k, True) for k in ("words", "bigrams", "summary", "rules")}
+        if not all(isinstance(v, bool) for v in flags.values()):
+            raise ValueError("feature flags must be true or false")
+        return cls(char_ngrams=tuple(sizes), **flags)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """One rule that fired: its id, the label it supports, where (0 title) and its signal."""
+
+    rule: str
+    label: Label
+    where: int
+    signal: Signal
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the model decides from: the text and what the rule engine found in it."""
+
+    title: str
+    summary: str
+    lang: str
+    hits: tuple[RuleHit, ...] = ()
+    # The rule engine's summed weights per label (after its own damping), and its verdict.
+    totals: Mapping[Label, float] = field(default_factory=dict)
+    rule_labels: tuple[Label, ...] = ()
+
+
+def words(text: str) -> list[str]:
+    """Return the folded word tokens of text, digits replaced by 0 ("2023" -> "0000")."""
+    return _WORD.findall(_DIGIT.sub("0", fold(text)))
+
+
+def _bucket(total: float) -> int:
+    return sum(1 for edge in _BUCKETS if total > edge)
+
+
+def _add_ngrams(out: dict[str, float], prefix: str, toks: list[str], bigrams: bool) -> None:
+    out.update(dict.fromkeys([prefix + tok for tok in toks], 1.0))
+    if bigrams:
+        out.update(dict.fromkeys([f"{prefix}{a} {b}" for a, b in itertools.pairwise(toks)], 1.0))
+
+
+def extract(ev: Evidence, config: FeatureConfig) -> dict[str, float]:
+    """Return the item's sparse features: name -> value (presence features are 1.0).
+
+    - ``t:<ngram>`` / ``s:<ngram>``: words and word pairs of the headline / the summary;
+    - ``c:<chars>``: character n-grams of the folded headline (when configured);
+    - ``rule:<label>:<rule-id>`` (``…:body`` when it fired in the summary or content only),
+      ``rsum:<label>:<bucket>`` (the rule engine's total, bucketed), ``rdec:<label>`` (the rule
+      engine's own verdict);
+    - ``lang:<code>``.
+    """
+    out: dict[str, float] = {f"lang:{ev.lang}": 1.0}
+    if config.words:
+        _add_ngrams(out, "t:", words(ev.title), config.bigrams)
+        if config.summary and ev.summary:
+            _add_ngrams(out, "s:", words(ev.summary[:SUMMARY_CHARS]), config.bigrams)
+    if config.char_ngrams:
+        padded = f" {' '.join(words(ev.title))} "
+        for n in config.char_ngrams:
+            for i in range(len(padded) - n + 1):
+                out[f"c:{padded[i : i + n]}"] = 1.0
+    if config.rules:
+        for hit in sorted(ev.hits, key=lambda h: h.where):
+            name = f"rule:{hit.label}:{hit.rule}"
+            if hit.where == 0:
+                out[name] = 1.0
+            elif name not in out:
+                out[f"{name}:body"] = 1.0
+        for label in LABELS:
+            out[f"rsum:{label}:{_bucket(ev.totals.get(label, 0.0))}"] = 1.0
+        for label in ev.rule_labels:
+            out[f"rdec:{label}"] = 1.0
+    return out
+
+
+def phrase_of(feature: str) -> str | None:
+    """Return the words a text feature stands for ("t:cuts off" -> "cuts off"), else None."""
+    if feature.startswith(("t:", "s:")):
+        return feature[2:]
+    return None

@@ -1,0 +1,302 @@
+"""Train the label model shipped in bot/detect/data/model.json from labelled JSON lines.
+
+Usage:
+  python corpus/train.py --data .corpus-cache/items.jsonl --split corpus/split.json \
+      --out bot/detect/data/model.json
+  python corpus/train.py --data FILE --split corpus/split.json --make-split   # fix the split
+
+Needs the `train` extra (pip install -e '.[train]'). Features come from bot.detect.features,
+the same code the runtime uses; the rule engine's fired rules are features too. Calibration
+(Platt) and each label's threshold are chosen on out-of-fold scores of a seeded k-fold
+cross-validation of the training part; the final weights are fitted on the whole training part.
+The test part of the split is never trained on; `--test-out` writes it for `python -m bot eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.detect.classify import classify_text, decide_by_rules  # noqa: E402
+from bot.detect.evaluate import Counts, LabelledItem  # noqa: E402
+from bot.detect.features import Evidence, FeatureConfig, extract  # noqa: E402
+from bot.detect.model import FORMAT_VERSION, Decision, parse_model  # noqa: E402
+from bot.types import LABELS, Label  # noqa: E402
+from corpus.dataset import corpus_hash, in_test, load, make_split, read_split  # noqa: E402
+
+FAMILIES = ("logreg", "svm", "cnb")
+
+
+def evidence_of(item: LabelledItem) -> Evidence:
+    """Run the rule engine on an item and return what the model would decide from."""
+    seen: list[Evidence] = []
+
+    def capture(ev: Evidence) -> Decision:
+        seen.append(ev)
+        return decide_by_rules(ev)
+
+    classify_text(item.title, item.summary, lang=item.lang, with_facts=False, decider=capture)
+    return seen[0]
+
+
+def _estimator(family: str, c: float, seed: int) -> Any:
+    if family == "logreg":
+        return LogisticRegression(
+            C=c, solver="liblinear", class_weight="balanced", random_state=seed, max_iter=1000
+        )
+    if family == "svm":
+        return LinearSVC(C=c, class_weight="balanced", random_state=seed, max_iter=20000)
+    return ComplementNB(alpha=c)
+
+
+def _linear(est: Any, family: str) -> tuple[np.ndarray, float]:
+    """Return (weights, bias) such that margin = X @ weights + bias."""
+    if family == "cnb":
+        flp = est.feature_log_prob_
+        return flp[1] - flp[0], 0.0
+    return est.coef_[0].copy(), float(est.intercept_[0])
+
+
+def _fit(X: Any, y: np.ndarray, family: str, c: float, seed: int) -> tuple[np.ndarray, float]:
+    est = _estimator(family, c, seed)
+    est.fit(X, y)
+    return _linear(est, family)
+
+
+def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    cal = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    cal.fit(z.reshape(-1, 1), y)
+    return float(cal.coef_[0, 0]), float(cal.intercept_[0])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """Return the probability threshold with the best F1 on (p, y), between two scores."""
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    fp = np.cumsum(1 - ys)
+    f1 = 2 * tp / (tp + fp + ys.sum())
+    # Only cut between distinct scores.
+    distinct = np.append(ps[1:] < ps[:-1], True)
+    f1 = np.where(distinct, f1, -1)
+    k = int(np.argmax(f1))
+    low = ps[k + 1] if k + 1 < len(ps) else 0.0
+    return float(min(max((ps[k] + low) / 2, 0.02), 0.98))
+
+
+def _counts(pred: np.ndarray, y: np.ndarray) -> Counts:
+    return Counts(
+        tp=int(((pred == 1) & (y == 1)).sum()),
+        fp=int(((pred == 1) & (y == 0)).sum()),
+        fn=int(((pred == 0) & (y == 1)).sum()),
+        tn=int(((pred == 0) & (y == 0)).sum()),
+    )
+
+
+def _fmt(c: Counts) -> str:
+    return (
+        f"P {100 * c.precision:5.1f} R {100 * c.recall:5.1f} F1 {100 * c.f1:5.1f} (+{c.tp + c.fn})"
+    )
+
+
+def train_label(
+    label: Label,
+    items: list[LabelledItem],
+    feats: list[dict[str, float]],
+    evidence: list[Evidence],
+    args: argparse.Namespace,
+    calibrate: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Fit one label: cross-validated calibration and threshold, then the final weights."""
+    keep = [k for k, item in enumerate(items) if item.gold[label] != "borderline"]
+    y = np.array([1 if items[k].gold[label] == "yes" else 0 for k in keep])
+    langs = np.array([items[k].lang for k in keep])
+    vec = DictVectorizer()
+    X = vec.fit_transform([feats[k] for k in keep]).tocsr()
+    # liblinear takes 32-bit indices only.
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int32)
+    names = vec.get_feature_names_out()
+    z = np.zeros(len(y))
+    folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
+    for tr, va in folds.split(X, y):
+        w, b = _fit(X[tr], y[tr], args.family, args.C, args.seed)
+        z[va] = X[va] @ w + b
+    # Calibration and threshold come from the items of --calibrate-on (real text at its real
+    # prevalence) when given, else from every training item.
+    cal = np.array([items[k].id in calibrate for k in keep]) if calibrate else np.ones(len(y), bool)
+    if y[cal].sum() < 3:
+        raise SystemExit(f"{label}: fewer than 3 positives to calibrate on")
+    a, b_cal = _platt(z[cal], y[cal])
+    if a <= 0:
+        raise SystemExit(f"{label}: calibration slope {a:.3f} <= 0: the scores say nothing")
+    p = _sigmoid(a * z + b_cal)
+    threshold = _best_threshold(p[cal], y[cal])
+    rules = np.array([1 if label in evidence[k].rule_labels else 0 for k in keep])
+    model_pred = (p >= threshold).astype(int)
+    print(f"{label}: {len(y)} items, {int(y.sum())} positive; threshold {threshold:.3f}")
+    groups = [("all", np.ones(len(y), bool))]
+    groups += [(lang, langs == lang) for lang in sorted(set(langs))]
+    if calibrate:
+        groups += [(f"cal-{lang}", cal & (langs == lang)) for lang in sorted(set(langs[cal]))]
+        groups.insert(1, ("cal", cal))
+    for lang, m in groups:
+        print(
+            f"  validation (out of fold) {lang:<6} model {_fmt(_counts(model_pred[m], y[m]))} | "
+            f"model or rules {_fmt(_counts(np.maximum(model_pred, rules)[m], y[m]))} | "
+            f"rules {_fmt(_counts(rules[m], y[m]))}"
+        )
+    w, bias = _fit(X, y, args.family, args.C, args.seed)
+    fitted = (_sigmoid(a * (X @ w + bias)) >= threshold).astype(int)
+    print(f"  training set (fitted)     all model {_fmt(_counts(fitted, y))}")
+    weights = {
+        str(names[j]): round(float(w[j]), 4) for j in np.flatnonzero(np.abs(w) >= args.prune)
+    }
+    return {
+        "bias": round(bias, 6),
+        "weights": dict(sorted(weights.items())),
+        "calibration": {"a": round(a, 6), "b": round(b_cal, 6)},
+        "threshold": round(threshold, 4),
+        "validation": {
+            "items": len(y),
+            "positives": int(y.sum()),
+            "model_f1": round(_counts(model_pred, y).f1, 4),
+            "rules_f1": round(_counts(rules, y).f1, 4),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train and write the model; print validation and training figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, action="append", required=True, help="labelled JSON lines (repeat)"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bot" / "detect" / "data" / "model.json")
+    parser.add_argument(
+        "--split", type=Path, help="split file: its test items are never trained on"
+    )
+    parser.add_argument(
+        "--make-split", action="store_true", help="write --split from the data and stop"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="let --make-split replace a split file"
+    )
+    parser.add_argument("--test-out", type=Path, help="write the split's test items here and stop")
+    parser.add_argument("--family", choices=FAMILIES, default="logreg")
+    parser.add_argument("--C", type=float, default=1.0, help="regularisation (alpha for cnb)")
+    parser.add_argument(
+        "--char-ngrams", default="", help="headline character n-gram sizes, e.g. 3,5"
+    )
+    parser.add_argument("--no-rules", action="store_true", help="leave the rule features out")
+    parser.add_argument("--no-bigrams", action="store_true")
+    parser.add_argument("--combine", choices=("model", "or"), default="model")
+    parser.add_argument(
+        "--calibrate-on",
+        type=Path,
+        action="append",
+        default=[],
+        help="pick calibration and thresholds on these --data files only (real text; repeat)",
+    )
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--prune", type=float, default=0.005, help="drop weights smaller than this")
+    args = parser.parse_args(argv)
+
+    items, skipped = load(args.data)
+    print(
+        f"read {len(items)} labelled items from {len(args.data)} file(s); {skipped} lines skipped"
+    )
+    if args.make_split:
+        if args.split is None:
+            parser.error("--make-split needs --split FILE")
+        if args.split.exists() and not args.force:
+            parser.error(f"{args.split} exists: the split is fixed before scoring (--force)")
+        split = make_split(items)
+        args.split.write_text(json.dumps(split, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(
+            f"wrote {args.split}: test from {split['test_from']}, outlets {split['test_outlets']}"
+        )
+        return 0
+    if args.split is not None:
+        split = read_split(args.split)
+        test = [i for i in items if in_test(i, split)]
+        items = [i for i in items if not in_test(i, split)]
+        print(f"split {args.split}: {len(test)} test items left out, {len(items)} for training")
+        if args.test_out is not None:
+            ids = {i.id for i in test}
+            with args.test_out.open("w", encoding="utf-8") as out:
+                for path in args.data:
+                    for line in path.read_text(encoding="utf-8").splitlines():
+                        if line.strip() and json.loads(line).get("id") in ids:
+                            out.write(line + "\n")
+                            ids.discard(json.loads(line)["id"])
+            print(f"wrote {len(test)} test items to {args.test_out}")
+            return 0
+    elif args.test_out is not None:
+        parser.error("--test-out needs --split")
+    config = FeatureConfig(
+        bigrams=not args.no_bigrams,
+        char_ngrams=tuple(int(n) for n in args.char_ngrams.split(",") if n.strip()),
+        rules=not args.no_rules,
+    )
+    evidence = [evidence_of(i) for i in items]
+    feats = [extract(ev, config) for ev in evidence]
+    calibrate: frozenset[str] = frozenset()
+    if args.calibrate_on:
+        cal_items, _ = load(args.calibrate_on)
+        calibrate = frozenset(i.id for i in cal_items) & {i.id for i in items}
+        print(
+            f"calibration and thresholds on {len(calibrate)} items"
+            f" of {len(args.calibrate_on)} file(s)"
+        )
+    labels = {
+        label: train_label(label, items, feats, evidence, args, calibrate) for label in LABELS
+    }
+    model = {
+        "format_version": FORMAT_VERSION,
+        "corpus_hash": corpus_hash(items),
+        "features": config.to_json(),
+        "combine": args.combine,
+        "labels": labels,
+        "trained": {
+            "files": [p.name for p in args.data],
+            "items": len(items),
+            "split": args.split.name if args.split else None,
+            "family": args.family,
+            "C": args.C,
+            "seed": args.seed,
+            "folds": args.folds,
+            "prune": args.prune,
+            "calibrate_on": [p.name for p in args.calibrate_on],
+        },
+    }
+    parse_model(model, "new model")  # the runtime must accept what we write
+    text = json.dumps(model, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    args.out.write_text(text + "\n", encoding="utf-8")
+    n_weights = sum(len(v["weights"]) for v in labels.values())
+    print(f"wrote {args.out}: {n_weights} weights, {len(text) / 1024:.0f} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

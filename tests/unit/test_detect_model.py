@@ -1,0 +1,214 @@
+"""The learned label model: its file, features shared with training, calibration, reasons."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.detect.classify import classify_text, decide_by_rules
+from bot.detect.evaluate import BadLine, LabelledItem, parse_labelled_line, parse_published
+from bot.detect.features import Evidence, extract, phrase_of
+from bot.detect.lexicon import load_lexicon
+from bot.detect.model import Decision, ModelError, load_model, packaged_model
+from bot.types import LABELS
+from corpus.dataset import corpus_hash, in_test, load, make_split, read_split
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "bot" / "detect" / "data" / "model.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+DEV = ROOT.parent / "shared" / "data" / "labeled" / "dev.jsonl"
+
+
+def _evidence(title: str, summary: str = "", lang: str = "en") -> Evidence:
+    seen: list[Evidence] = []
+
+    def capture(ev: Evidence) -> Decision:
+        seen.append(ev)
+        return decide_by_rules(ev)
+
+    classify_text(title, summary, lang=lang, with_facts=False, decider=capture)
+    return seen[0]
+
+
+def test_packaged_model_format() -> None:
+    model = packaged_model()
+    assert model.format_version == 1
+    assert len(model.corpus_hash) == 64 and int(model.corpus_hash, 16) >= 0
+    assert set(model.labels) == set(LABELS)
+    for lm in model.labels.values():
+        assert 0 < lm.threshold < 1
+        assert lm.weights and all(abs(w) >= 0.005 for w in lm.weights.values())
+    # Small enough to ship in the package, and plain JSON.
+    assert MODEL.stat().st_size < 30 * 1024 * 1024
+    assert json.loads(MODEL.read_text(encoding="utf-8"))["format_version"] == 1
+
+
+def test_wrong_format_version_is_a_clear_error(tmp_path: Path) -> None:
+    obj = json.loads(MODEL.read_text(encoding="utf-8"))
+    obj["format_version"] = 99
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(obj), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"format_version 99 is not 1"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda o: o.update(corpus_hash="abc"), "corpus_hash"),
+        (lambda o: o["labels"].pop("legal"), "labels"),
+        (lambda o: o["labels"]["cutoff"].update(threshold=1.5), "threshold"),
+        (lambda o: o["labels"]["cutoff"]["calibration"].update(a=-1), "calibration"),
+        (lambda o: o["features"].update(colour=True), "unknown feature"),
+    ],
+)
+def test_damaged_model_files_are_refused(tmp_path: Path, change: object, message: str) -> None:
+    obj = json.loads(MODEL.read_text(encoding="utf-8"))
+    assert callable(change)
+    change(obj)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(obj), encoding="utf-8")
+    with pytest.raises(ModelError, match=message):
+        load_model(path)
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ModelError, match="invalid JSON"):
+        load_model(tmp_path / "bad.json")
+
+
+@pytest.mark.shared_data
+def test_corpus_hash_names_the_training_data() -> None:
+    if not DEV.exists():
+        pytest.skip("shared data is absent")
+    files = [*sorted(FIXTURES.glob("headlines_own*.jsonl")), DEV]
+    items, skipped = load(files)
+    assert skipped == 0
+    split = read_split(ROOT / "corpus" / "split.json")
+    trained = [i for i in items if not in_test(i, split)]
+    assert corpus_hash(trained) == packaged_model().corpus_hash
+    # The hash follows the text and labels, not the order of the files.
+    assert corpus_hash(list(reversed(trained))) == corpus_hash(trained)
+
+
+def test_runtime_decides_from_the_shared_features() -> None:
+    model = packaged_model()
+    ev = _evidence("Apple removes Fortnite from the App Store", "Epic Games says it will sue.")
+    feats = extract(ev, model.config)
+    assert "t:removes" in feats and "t:app store" in feats and "s:sue" in feats
+    assert "rule:cutoff:store-removal" in feats or any(f.startswith("rule:cutoff:") for f in feats)
+    assert "rdec:cutoff" in feats
+    det = classify_text("Apple removes Fortnite from the App Store", "Epic Games says it will sue.")
+    for label in LABELS:
+        lm = model.labels[label]
+        margin = lm.bias + sum(lm.weights.get(name, 0.0) * v for name, v in feats.items())
+        assert det.confidence[label] == round(lm.probability(margin), 3)
+        assert (label in det.labels) == (lm.probability(margin) >= lm.threshold)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the train extra is not installed"
+)
+def test_training_uses_the_runtime_features() -> None:
+    from corpus import train
+
+    assert train.extract is extract
+    item = parse_labelled_line(
+        json.dumps({"id": "x", "title": "X sues Media Matters", "cutoff": "no", "legal": "yes"}),
+        1,
+    )
+    assert not isinstance(item, BadLine)
+    assert train.evidence_of(item) == _evidence("X sues Media Matters")
+
+
+def test_features_keep_title_and_summary_apart() -> None:
+    model = packaged_model()
+    feats = extract(Evidence(title="Judge blocks the ban", summary="A judge ruled.", lang="en"),
+                    model.config)  # fmt: skip
+    assert {"t:judge", "t:blocks the", "s:judge", "s:a judge", "lang:en"} <= set(feats)
+    assert phrase_of("t:blocks the") == "blocks the"
+    assert phrase_of("rule:legal:sue") is None
+    # Accents and case are folded, digits made generic.
+    french = extract(Evidence(title="Amende RETIRÉE en 2023", summary="", lang="fr"), model.config)
+    assert {"t:amende", "t:retiree", "t:0000"} <= set(french)
+
+
+def test_calibration_is_monotonic_and_a_probability() -> None:
+    for lm in packaged_model().labels.values():
+        margins = [-1e6, -50.0, -5.0, -1.0, 0.0, 0.5, 1.0, 5.0, 50.0, 1e6]
+        probs = [lm.probability(m) for m in margins]
+        assert all(0.0 <= p <= 1.0 and not math.isnan(p) for p in probs)
+        assert probs == sorted(probs)
+        assert probs[0] < 0.01 and probs[-1] > 0.99
+
+
+def test_signals_name_the_heaviest_phrases() -> None:
+    model = packaged_model()
+    title = "Twitter cuts off API access for third-party clients"
+    det = classify_text(title, lang="en")
+    assert det.labels == ("cutoff",)
+    ev = _evidence(title)
+    n_rules = len(ev.hits)
+    # The rules' phrases come first, as before the model, heaviest first.
+    assert {s.phrase for s in det.signals[:n_rules]} == {h.signal.phrase for h in ev.hits}
+    assert det.signals[0].phrase == "cuts off"
+    shown = list(det.signals[n_rules:])
+    assert shown and all(s.label == "cutoff" for s in shown)
+    assert "api" in [s.phrase for s in shown]
+    weights = model.labels["cutoff"].weights
+    feats = extract(ev, model.config)
+    for s in shown:
+        # The weight shown is the model's weight of that phrase, found in this text.
+        assert any(phrase_of(f) == s.phrase and round(weights[f], 3) == s.weight for f in feats)
+    assert [s.weight for s in shown] == sorted((s.weight for s in shown), reverse=True)
+    # No heavier phrase of the text was left out, but those the rules already name and
+    # stopword-only ones ("for", "off").
+    stop = load_lexicon("en").stopwords
+    lightest = min(s.weight for s in shown)
+    heavier = {
+        p
+        for f in feats
+        if (p := phrase_of(f)) is not None
+        and weights.get(f, 0.0) > lightest
+        and not all(w in stop or len(w) < 3 for w in p.split())
+    }
+    named = {h.signal.phrase.casefold() for h in ev.hits} | {s.phrase for s in shown}
+    assert len(shown) == 3 or heavier <= named
+
+
+def test_published_dates_of_every_kind() -> None:
+    assert parse_published("2015-10-12 05:07:20").date() == date(2015, 10, 12)  # type: ignore[union-attr]
+    assert parse_published("Mon, 15 May 2023 10:00:00 +0000").date() == date(2023, 5, 15)  # type: ignore[union-attr]
+    assert parse_published("23/06/2026").date() == date(2026, 6, 23)  # type: ignore[union-attr]
+    assert parse_published("next week") is None
+    assert parse_published(None) is None
+
+
+def _item(i: int, lang: str, source: str, published: str) -> LabelledItem:
+    parsed = parse_labelled_line(
+        json.dumps({"id": f"{lang}{i}", "lang": lang, "source": source, "title": f"Story {i}",
+                    "published": published, "cutoff": "no", "legal": "no"}), i)  # fmt: skip
+    assert not isinstance(parsed, BadLine)
+    return parsed
+
+
+def test_split_holds_out_the_latest_months_and_an_outlet_per_language() -> None:
+    items = [_item(i, "en", "big.com", f"2023-{1 + i % 12:02d}-10") for i in range(60)]
+    items += [_item(100 + i, "en", "small.com", "2023-03-01") for i in range(6)]
+    items += [_item(200 + i, "fr", "grand.fr", f"2024-{1 + i % 6:02d}-02") for i in range(30)]
+    items += [_item(300 + i, "fr", "petit.fr", "2024-01-05") for i in range(4)]
+    split = make_split(items)
+    assert split["test_from"] == {"en": "2023-11-01", "fr": "2024-05-01"}
+    assert split["test_outlets"] == {"en": ["small.com"], "fr": ["petit.fr"]}
+    assert make_split(list(reversed(items)))["test_outlets"] == split["test_outlets"]
+    test = [i for i in items if in_test(i, split)]
+    assert {i.source for i in test if i.lang == "en"} == {"big.com", "small.com"}
+    assert all(
+        i.source == "small.com" or str(i.published)[:7] >= "2023-11" for i in test if i.lang == "en"
+    )
+    assert not any(
+        in_test(i, split) for i in items if i.source == "big.com" and "-05-" in str(i.published)
+    )
