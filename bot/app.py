@@ -65,8 +65,12 @@ def classify_and_count(item: FeedItem) -> Detection:
 class App:
     """Every long-lived service of one process, wired together.
 
-    ``console`` decides whether alerts are printed (the default when there is no Discord
-    token); the Discord bot, when there is one, adds its channel transport before ``start``.
+    ``settings.role`` picks what ``start`` runs: ``all`` (everything), ``poller`` (poll feeds,
+    write the outbox), ``discord`` (deliver the outbox; the bot adds its channel transport
+    before ``start``) or ``web`` (the page, API and Atom feed, reading the database only).
+    Every role serves ``/healthz`` and ``/metrics`` when WEB_PORT is set.
+    ``console`` decides whether alerts are printed (the default for ``all`` when there is no
+    Discord token).
     """
 
     def __init__(
@@ -80,7 +84,9 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.console = (not settings.discord_token) if console is None else console
+        if console is None:
+            console = settings.role == "all" and not settings.discord_token
+        self.console = console
         self.database = Database(settings.database_url)
         self.fetcher = Fetcher(fetch_config(settings))
         self.stories = StoryService(self.database, clock=clock)
@@ -133,6 +139,7 @@ class App:
             health=self.health,
             refresh_metrics=metrics.make_refresher(self.outbox.pending_stats, self.feeds.list),
             clock=clock,
+            with_pages=settings.runs_pages,
         )
         self.started_at = time.monotonic()
         self._stop = asyncio.Event()
@@ -146,26 +153,36 @@ class App:
         self.outbox.wake()
 
     async def open(self) -> None:
-        """Migrate the database and load the starter feeds when it is empty."""
+        """Migrate the database and load the starter feeds when it is empty.
+
+        The web role only reads: it neither migrates nor adds feeds.
+        """
+        if self.settings.role == "web":
+            return
         await self.database.upgrade()
-        if self.settings.default_feeds:
+        if self.settings.default_feeds and self.settings.runs_poller:
             await self.feeds.ensure_starter_feeds()
 
     async def start(self) -> None:
-        """Open, then run the poller, the alert worker and the web server."""
+        """Open, then run what the role runs (poller, alert worker) and the web server."""
         await self.open()
+        self._stop.clear()
+        if self.settings.runs_poller:
+            self._tasks["poller"] = asyncio.create_task(self._poll_loop(), name="poller")
+        if self.settings.runs_discord:
+            self._start_delivery()
+        await self.web.start()
+        if self.web.enabled:
+            log.info("%s role: web server at %s", self.settings.role, self.web.url)
+
+    def _start_delivery(self) -> None:
         if self.settings.alert_webhook_url:
             self._http = aiohttp.ClientSession()
             base = self.settings.discord_api_base or "https://discord.com/api/v10"
             self.outbox.transports["webhook"] = WebhookTransport(
                 self.settings.alert_webhook_url, self._http, base
             )
-        self._stop.clear()
-        self._tasks["poller"] = asyncio.create_task(self._poll_loop(), name="poller")
         self._tasks["alerts"] = asyncio.create_task(self.outbox.run(self._stop), name="alerts")
-        await self.web.start()
-        if self.web.enabled:
-            log.info("web page at %s", self.web.url)
 
     async def _poll_loop(self) -> None:
         await self.poller.run(self._stop, on_round=self._after_round)
@@ -214,10 +231,16 @@ class App:
             database: dict[str, Any] = {"ok": True, "detail": "answers"}
         except StorageError as exc:
             database = {"ok": False, "detail": str(exc)}
-        poller = self._task_state("poller")
-        if poller["ok"] and self.poller.last_error:
-            poller = {"ok": True, "detail": f"running; last round failed: {self.poller.last_error}"}
-        return {"database": database, "poller": poller, "alerts": self._task_state("alerts")}
+        checks = {"database": database}
+        if self.settings.runs_poller:
+            poller = self._task_state("poller")
+            if poller["ok"] and self.poller.last_error:
+                detail = f"running; last round failed: {self.poller.last_error}"
+                poller = {"ok": True, "detail": detail}
+            checks["poller"] = poller
+        if self.settings.runs_discord:
+            checks["alerts"] = self._task_state("alerts")
+        return checks
 
     async def about(self) -> dict[str, Any]:
         """Return version, feeds, last poll, counts and uptime."""

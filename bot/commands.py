@@ -17,7 +17,7 @@ from bot.feeds.service import ImportResult
 from bot.logging_setup import configure_logging
 from bot.output import emit_json, entry_json, feed_json, print_table, short_time
 from bot.progress import Progress
-from bot.settings import Settings, load_settings
+from bot.settings import ROLES, Settings, load_settings
 from bot.storage.db import Database
 from bot.stories.jsonfmt import story_to_json
 
@@ -37,8 +37,11 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 
 def with_app(args: argparse.Namespace, work: Callable[[App], Awaitable[T]]) -> T:
-    """Open the app (database migrated, starter feeds loaded), run ``work``, close it."""
-    settings = settings_for(args)
+    """Open the app (database migrated, starter feeds loaded), run ``work``, close it.
+
+    One-shot commands are not a role: ROLE (set for ``run``) does not change what they do.
+    """
+    settings = settings_for(args).with_role("all")
 
     async def run() -> T:
         app = App(settings)
@@ -92,7 +95,18 @@ def register(sub: SubParsers) -> None:
     exp.set_defaults(handler=_feeds_export)
 
     run = sub.add_parser(
-        "run", help="run the bot (console alerts and the web page when there is no token)"
+        "run",
+        help="run the bot (console alerts and the web page when there is no token)",
+        description="Run the bot. With --role, run one part of it, so several processes on "
+        "PostgreSQL share the work (see docs/operations.md).",
+    )
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default=None,
+        help="all (default, or ROLE): everything; poller: poll feeds and queue alerts; "
+        "discord: the gateway, slash commands and alert delivery; web: the page, API and "
+        "Atom feed",
     )
     run.set_defaults(handler=_run)
 
@@ -122,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     from bot.runner import run
 
     settings = settings_for(args)
+    if args.role is not None:
+        settings = settings.with_role(args.role)
     return asyncio.run(run(settings))
 
 

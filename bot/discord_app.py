@@ -253,6 +253,28 @@ class DisputeBot(commands.Bot):
             log.info("could not warn the owner of guild %s: %s", guild_id, exc)
 
 
+class ShardedDisputeBot(DisputeBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (SHARD_COUNT, SHARD_IDS).
+
+    Each process connects only its own shards and answers the commands that arrive on them;
+    alerts go out over REST, so any process may deliver any alert.
+    """
+
+
+def make_bot(app: App, settings: Settings, **options: Any) -> DisputeBot:
+    """Build the bot for these settings: sharded when SHARD_COUNT is set, as one shard if not."""
+    settings.check_shards()
+    if settings.shard_count is None:
+        return DisputeBot(app, **options)
+    ids = list(settings.shard_ids) or None
+    log.info(
+        "gateway shards %s of %d",
+        ",".join(map(str, ids)) if ids else "all",
+        settings.shard_count,
+    )
+    return ShardedDisputeBot(app, shard_count=settings.shard_count, shard_ids=ids, **options)
+
+
 # -- the channel transport -----------------------------------------------------------------------
 
 _NOT_FOUND: dict[int, NotFoundWhat] = {10003: "channel", 10008: "message", 10015: "webhook"}
@@ -413,7 +435,7 @@ async def sync_commands(settings: Settings, *, sync_global: bool = False) -> lis
 async def run_until(app: App, settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot (which starts and stops ``app``) until ``stop`` is set or it disconnects."""
     apply_endpoints(settings)
-    bot = DisputeBot(app)
+    bot = make_bot(app, settings)
     async with bot:
         runner = asyncio.create_task(bot.start(settings.discord_token.get()), name="discord")
         waiter = asyncio.create_task(stop.wait(), name="signal")

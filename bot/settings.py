@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +20,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/disputewatch.db"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LANGS = {"en", "fr"}
+ROLES = ("all", "poller", "discord", "web")
+MAX_SHARDS = 65_536
 
 
 class Secret:
@@ -211,6 +213,32 @@ def _langs(name: str, raw: str) -> tuple[str, ...]:
     return items
 
 
+def _shard_count(name: str, raw: str) -> int | None:
+    value = raw.strip()
+    if not value:
+        return None
+    return _int_parser(1, MAX_SHARDS)(name, value)
+
+
+def _shard_ids(name: str, raw: str) -> tuple[int, ...]:
+    """Parse ``0,1`` or ``0-3`` (or both, ``0-3,8``) into sorted, distinct shard ids."""
+    ids: set[int] = set()
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        bounds = (lo.strip(), hi.strip()) if dash else (part, part)
+        if not all(b.isascii() and b.isdigit() for b in bounds):
+            raise ConfigError(f"{name}: expected shard ids like 0,1 or 0-3, got {raw.strip()!r}")
+        first, last = int(bounds[0]), int(bounds[1])
+        if first > last:
+            raise ConfigError(f"{name}: the range {part!r} goes backwards")
+        if last >= MAX_SHARDS:
+            raise ConfigError(f"{name}: shard id {last} is too large")
+        ids.update(range(first, last + 1))
+    return tuple(sorted(ids))
+
+
 # name -> (parser, default as written in .env.example)
 _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "DISCORD_TOKEN": (_token, ""),
@@ -219,6 +247,9 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "DISCORD_GATEWAY_URL": (_ws_url, ""),
     "ALERT_WEBHOOK_URL": (_webhook, ""),
     "DATABASE_URL": (_database_url, DEFAULT_DATABASE_URL),
+    "ROLE": (_choice(*ROLES), "all"),
+    "SHARD_COUNT": (_shard_count, ""),
+    "SHARD_IDS": (_shard_ids, ""),
     "DEFAULT_FEEDS": (_parse_bool, "true"),
     "ALLOW_PRIVATE_FEEDS": (_parse_bool, "false"),
     "POLL_INTERVAL_MIN": (_int_parser(60, 86_400), "300"),
@@ -254,6 +285,9 @@ class Settings:
     discord_gateway_url: str = ""
     alert_webhook_url: Secret = field(default_factory=lambda: Secret(""))
     database_url: str = DEFAULT_DATABASE_URL
+    role: str = "all"
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
     default_feeds: bool = True
     allow_private_feeds: bool = False
     poll_interval_min: int = 300
@@ -299,7 +333,40 @@ class Settings:
             raise ConfigError("POLL_INTERVAL_DEFAULT: must not be below POLL_INTERVAL_MIN")
         if not settings.poll_interval_default <= settings.poll_interval_max:
             raise ConfigError("POLL_INTERVAL_MAX: must not be below POLL_INTERVAL_DEFAULT")
+        settings.check_shards()
         return settings
+
+    def check_shards(self) -> None:
+        """Refuse SHARD_IDS without SHARD_COUNT, or ids outside 0..SHARD_COUNT-1."""
+        if self.shard_ids and self.shard_count is None:
+            raise ConfigError("SHARD_IDS: needs SHARD_COUNT (the bot's total number of shards)")
+        if self.shard_count is not None:
+            outside = [i for i in self.shard_ids if i >= self.shard_count]
+            if outside:
+                raise ConfigError(
+                    f"SHARD_IDS: shard {outside[0]} is outside 0-{self.shard_count - 1} "
+                    f"(SHARD_COUNT={self.shard_count})"
+                )
+
+    def with_role(self, role: str) -> Settings:
+        """These settings for another role (``run --role`` wins over ROLE)."""
+        value = _choice(*ROLES)("--role", role)
+        return replace(self, role=value)
+
+    @property
+    def runs_poller(self) -> bool:
+        """Say whether this process polls feeds and writes the outbox."""
+        return self.role in ("all", "poller")
+
+    @property
+    def runs_discord(self) -> bool:
+        """Say whether this process runs the Discord gateway and delivers alerts."""
+        return self.role in ("all", "discord")
+
+    @property
+    def runs_pages(self) -> bool:
+        """Say whether this process serves the web page, API and Atom feed."""
+        return self.role in ("all", "web")
 
     @property
     def is_sqlite(self) -> bool:

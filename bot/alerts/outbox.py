@@ -8,9 +8,14 @@ thread is recorded on the row before the first send), and Discord answers with t
 already created instead of posting a second one. So a (channel, story) gets at most one message
 across crashes, and none is lost because an unrecorded row is always re-sent.
 
+Several workers (one per Discord process, on PostgreSQL) share the outbox: rows are claimed
+with ``FOR UPDATE SKIP LOCKED`` under a short lease (``lease_s``, 30 s) that a heartbeat renews
+every third of it while the worker is busy, so a slow delivery keeps its rows and a crashed
+worker's rows are claimed again about ``lease_s`` later. A clean stop gives back what it holds.
+
 The residual window, honestly: Discord only remembers a nonce for a few minutes, so a crash
-followed by a restart later than that can duplicate the message; keep ``lease_s`` short (the
-default is two minutes). Webhooks document no nonce at all, so a crash in that window can
+followed by a re-send later than that can duplicate the message; the short lease keeps the
+re-send well inside that window. Webhooks document no nonce at all, so a crash in that window can
 duplicate a webhook message. An edit repeated after a crash is harmless (same content).
 """
 
@@ -50,6 +55,9 @@ log = logging.getLogger(__name__)
 OnForbidden = Callable[[int, int, str], Awaitable[None]]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+LEASE_S = 30.0
 
 
 def _utcnow() -> datetime:
@@ -99,7 +107,7 @@ class OutboxWorker:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         batch_size: int = 50,
-        lease_s: float = 120.0,
+        lease_s: float = LEASE_S,
         poll_interval: float = 2.0,
         max_attempts: int = 10,
         backoff_base: float = 5.0,
@@ -121,6 +129,7 @@ class OutboxWorker:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._stopping = False
+        self._claimed_any = False
         self._wake = asyncio.Event()
         self._busy = 0
         self._idle = asyncio.Event()
@@ -150,10 +159,28 @@ class OutboxWorker:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop claiming rows and return once in-flight deliveries are recorded."""
+        """Stop claiming rows, wait for in-flight deliveries, give back any row still held."""
         self._stopping = True
         self._wake.set()
         await self._idle.wait()
+        if self._claimed_any:
+            async with self.database.sessions.begin() as session:
+                released = await outbox_repo.release_leases(
+                    session, owner=self.owner_id, now=self._clock()
+                )
+            if released:
+                log.info("outbox worker %s gave back %d alert(s)", self.owner_id, released)
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the rows being delivered, every third of the lease."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                until = self._clock() + timedelta(seconds=self.lease_s)
+                async with self.database.sessions.begin() as session:
+                    await outbox_repo.extend_leases(session, owner=self.owner_id, until=until)
+            except Exception:
+                log.exception("outbox worker %s: renewing its leases failed", self.owner_id)
 
     async def pending_stats(self) -> tuple[int, float]:
         """Return (rows waiting to be delivered, age in seconds of the oldest)."""
@@ -180,10 +207,20 @@ class OutboxWorker:
                     where=self._destinations_filter(),
                 )
             report.claimed = len(items)
+            self._claimed_any = self._claimed_any or bool(items)
             groups: dict[str, list[OutboxItem]] = {}
             for item in items:
                 groups.setdefault(item.destination, []).append(item)
-            await asyncio.gather(*(self._deliver_group(g, now, report) for g in groups.values()))
+            if items:
+                heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-leases")
+                try:
+                    await asyncio.gather(
+                        *(self._deliver_group(g, now, report) for g in groups.values())
+                    )
+                finally:
+                    heartbeat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await heartbeat
         finally:
             self._busy -= 1
             if self._busy == 0:

@@ -234,6 +234,30 @@ async def claim_due(
     return [_item(r) for r in rows]
 
 
+async def extend_leases(session: AsyncSession, *, owner: str, until: datetime) -> int:
+    """Push back the lease of every row ``owner`` is sending (its heartbeat); return how many."""
+    result = await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.lease_owner == owner, OutboxRow.status == SENDING)
+        .values(lease_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_leases(session: AsyncSession, *, owner: str, now: datetime) -> int:
+    """Give back every row ``owner`` still holds (a clean stop), due now; return how many.
+
+    The rows keep their nonce, so if one was in flight, the worker that sends it next gets
+    Discord's existing message back instead of posting a second one.
+    """
+    result = await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.lease_owner == owner, OutboxRow.status == SENDING)
+        .values(status=PENDING, next_attempt_at=now, lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def owned_row(session: AsyncSession, row_id: int, owner: str) -> OutboxRow | None:
     """The row if this worker still holds its lease (locked on PostgreSQL)."""
     query = select(OutboxRow).where(

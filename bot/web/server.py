@@ -112,8 +112,12 @@ def build_app(
     health: HealthSource,
     refresh_metrics: MetricsRefresh | None = None,
     clock: Clock = _utcnow,
+    with_pages: bool = True,
 ) -> web.Application:
-    """Build the aiohttp application around the services it reads."""
+    """Build the aiohttp application around the services it reads.
+
+    Without ``with_pages`` (a poller or Discord process) it serves only /healthz and /metrics.
+    """
     app = web.Application(middlewares=[errors_middleware], client_max_size=64 * 1024)
     app[keys.STORIES] = stories
     app[keys.FEEDS] = feeds
@@ -124,6 +128,8 @@ def build_app(
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
+    if not with_pages:
+        return app
     app.router.add_get("/feed.atom", atom.atom_feed)
     api.add_routes(app)
     pages.add_routes(app)
@@ -144,6 +150,7 @@ class WebServer:
         health: HealthSource,
         refresh_metrics: MetricsRefresh | None = None,
         clock: Clock = _utcnow,
+        with_pages: bool = True,
     ) -> None:
         self.host = host
         self.port = port
@@ -153,6 +160,7 @@ class WebServer:
             health=health,
             refresh_metrics=refresh_metrics,
             clock=clock,
+            with_pages=with_pages,
         )
         self._runner: web.AppRunner | None = None
 

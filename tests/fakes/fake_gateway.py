@@ -272,7 +272,11 @@ def button(
 
 
 class FakeGateway:
-    """Serve ws://…/gateway on a FakeDiscord; push events to the connected bot."""
+    """Serve ws://…/gateway on a FakeDiscord; push events to the connected bot.
+
+    Several connections (shards, processes) may be open at once: each gets its own READY, and
+    ``dispatch`` goes to the latest one unless a shard id is given.
+    """
 
     def __init__(self, fake: FakeDiscord, guilds: list[dict[str, Any]] | None = None) -> None:
         self.fake = fake
@@ -280,15 +284,25 @@ class FakeGateway:
         self.received: list[dict[str, Any]] = []
         self.identified = asyncio.Event()
         self._ws: web.WebSocketResponse | None = None
+        self._by_shard: dict[int, web.WebSocketResponse] = {}
         self._seq = 0
         fake.app.router.add_get("/gateway", self._handle)
 
-    async def dispatch(self, event: str, data: Any) -> None:
-        """Send one DISPATCH (op 0) event to the bot."""
-        if self._ws is None or self._ws.closed:
+    @property
+    def shards(self) -> list[list[int] | None]:
+        """The ``shard`` field of every IDENTIFY received ([id, count], or None unsharded)."""
+        return [p["d"].get("shard") for p in self.received if p.get("op") == 2]
+
+    async def dispatch(self, event: str, data: Any, *, shard: int | None = None) -> None:
+        """Send one DISPATCH (op 0) event to the bot (to the connection of ``shard`` if given)."""
+        ws = self._ws if shard is None else self._by_shard.get(shard)
+        if ws is None or ws.closed:
             raise RuntimeError("no bot is connected to the fake gateway")
+        await self._send(ws, event, data)
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
     async def _handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -304,24 +318,33 @@ class FakeGateway:
             if op == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
-                await self._ready()
+                shard = payload["d"].get("shard")
+                if shard:
+                    self._by_shard[int(shard[0])] = ws
+                await self._ready(ws, shard)
                 self.identified.set()
         return ws
 
-    async def _ready(self) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None) -> None:
         fake = self.fake
-        await self.dispatch(
+        # A guild lives on one shard only, as on Discord: (guild_id >> 22) % shard_count.
+        guilds = [
+            g for g in self.guilds if not shard or (int(g["id"]) >> 22) % shard[1] == shard[0]
+        ]
+        await self._send(
+            ws,
             "READY",
             {
                 "v": 10,
                 "user": {**fake.bot_user(), "verified": True, "mfa_enabled": False},
                 "session_id": "fake-session",
                 "resume_gateway_url": fake.gateway_url,
-                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+                "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
                 "application": {"id": str(fake.application_id), "flags": 0},
                 "private_channels": [],
                 "relationships": [],
+                **({"shard": shard} if shard else {}),
             },
         )
-        for data in self.guilds:
-            await self.dispatch("GUILD_CREATE", data)
+        for data in guilds:
+            await self._send(ws, "GUILD_CREATE", data)

@@ -88,3 +88,45 @@ def test_readme_documents_every_variable() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in env_example_defaults() if f"| `{name}` |" not in readme]
     assert missing == []
+
+
+def test_role_and_shards_default_to_one_unsharded_process() -> None:
+    s = Settings.from_env({})
+    assert (s.role, s.shard_count, s.shard_ids) == ("all", None, ())
+    assert s.runs_poller and s.runs_discord and s.runs_pages
+
+
+@pytest.mark.parametrize(
+    ("raw", "ids"),
+    [("0,1", (0, 1)), ("0-3", (0, 1, 2, 3)), (" 5, 0-1 ,1", (0, 1, 5)), ("", ())],
+)
+def test_shard_ids_take_lists_and_ranges(raw: str, ids: tuple[int, ...]) -> None:
+    s = Settings.from_env({"SHARD_COUNT": "6", "SHARD_IDS": raw})
+    assert s.shard_count == 6 and s.shard_ids == ids
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ROLE": "worker"}, "ROLE: must be one of all, poller, discord, web, got 'worker'"),
+        ({"SHARD_IDS": "0"}, "SHARD_IDS: needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1-2"}, "SHARD_IDS: shard 2 is outside 0-1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "one"}, "SHARD_IDS: expected shard ids like 0,1"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "3-1"}, "SHARD_IDS: the range '3-1' goes backwards"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "-1"}, "SHARD_IDS: expected shard ids"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "²"}, "SHARD_IDS: expected shard ids"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: must be between 1"),
+    ],
+)
+def test_bad_role_or_shards_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        Settings.from_env(env)
+
+
+def test_role_flag_wins_and_picks_the_parts() -> None:
+    s = Settings.from_env({"ROLE": "web"}).with_role("poller")
+    assert s.role == "poller" and s.runs_poller and not s.runs_discord and not s.runs_pages
+    web = s.with_role("web")
+    assert web.runs_pages and not web.runs_poller and not web.runs_discord
+    with pytest.raises(ConfigError, match="--role: must be one of"):
+        s.with_role("everything")
