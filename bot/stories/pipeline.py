@@ -280,7 +280,14 @@ class StoryPipeline:
             first_seen=min(earliest),
             last_seen=max(m.published for m in group),
             search_text=build_search_text(
-                title, summary, parties, outlets, labels, [m.title for m in group], lang
+                title,
+                summary,
+                parties,
+                outlets,
+                labels,
+                [m.title for m in group],
+                lang,
+                [m.summary or m.content for m in group],
             ),
             is_backfill=all(m.is_baseline for m in group),
         )
