@@ -1,5 +1,8 @@
 """Benchmark story search: 100,000 synthetic EN/FR stories, N searches, median and p95 latency.
 
+Each story has one to four sources whose summaries (about 500 characters, English or French)
+are indexed like the pipeline does.
+
     .venv/bin/python -m bench.search [--stories 100000] [--searches 200]
                                      [--database-url postgresql+asyncpg://...]
 
@@ -167,6 +170,11 @@ def synthetic(n: int, seed: int = 7) -> list[dict[str, Any]]:
         summary = f"{title}. " + " ".join(rnd.choices(filler, k=30)).capitalize() + "."
         labels = rnd.choice([["cutoff"], ["legal"], ["cutoff", "legal"]])
         when = start + timedelta(minutes=rnd.randrange(2 * 365 * 24 * 60))
+        # One to four sources, each with its own ~500-character summary, in either language.
+        source_summaries = [
+            " ".join(rnd.choices(rnd.choice((EN_FILLER, FR_FILLER)), k=80))
+            for _ in range(rnd.choice((1, 1, 2, 2, 3, 4)))
+        ]
         rows.append(
             {
                 "title": title,
@@ -183,7 +191,14 @@ def synthetic(n: int, seed: int = 7) -> list[dict[str, Any]]:
                 "version": 1,
                 "is_backfill": False,
                 "search_text": build_search_text(
-                    title, summary, [a, b], [f"Outlet {i % 40}"], labels, lang="fr" if fr else "en"
+                    title,
+                    summary,
+                    [a, b],
+                    [f"Outlet {i % 40}"],
+                    labels,
+                    [title],
+                    lang="fr" if fr else "en",
+                    source_summaries=source_summaries,
                 ),
             }
         )

@@ -185,8 +185,13 @@ class StoredEntry:
 
 @dataclass(frozen=True, slots=True)
 class StoryChange:
-    """A story the pipeline created or changed (new outlet, better title...)."""
+    """A story the pipeline created or changed (new outlet, labels, parties, summary...).
+
+    ``backfill`` says the story is made only of baseline entries (a feed's first poll): it is
+    not news, so no new alert is sent for it, but messages already posted about it are edited.
+    """
 
     story: Story
     created: bool
     new_dispute: bool
+    backfill: bool = False

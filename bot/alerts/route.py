@@ -137,22 +137,19 @@ class OutboxRouter:
         self.webhook = webhook
 
     async def on_story(self, session: AsyncSession, change: StoryChange, now: datetime) -> None:
-        """Queue the alerts of a new or changed story; edits replace what was sent."""
+        """Queue the alerts of a new or changed story; every message already posted is edited.
+
+        This is the one path by which a posted alert follows its story, whatever changed it (a
+        poll, a feed's first poll with backfill, a re-classified entry, a merge): each channel
+        message gets one outbox row, and a change bumps the row's version, so a burst of
+        changes before the worker's next round is one edit showing the final state. A story
+        made only of baseline entries (``change.backfill``) goes to no new destination.
+        """
         story = change.story
-        followers: set[int] = set()
-        for feed_id in await story_feed_ids(session, story):
-            followers.update(await repository.feed_guilds(session, feed_id))
-        guilds = await guilds_repo.guilds_with_channel(session, followers)
-        destinations = route_story(
-            story,
-            guilds,
-            followers,
-            default_min_score=self.settings.alert_min_score,
-            default_languages=self.settings.alert_languages,
-            console=self.console,
-            webhook=self.webhook,
-        )
-        backfill = await outbox_repo.story_is_backfill(session, story.id)
+        backfill = change.backfill
+        destinations: list[Destination] = []
+        if not backfill:
+            destinations = await self._destinations(session, story)
         existing = {r.destination: r for r in await outbox_repo.story_rows(session, story.id)}
         counts: dict[str, int] = {}
         for dest in destinations:
@@ -169,19 +166,22 @@ class OutboxRouter:
                     held_reason=dest.held_reason,
                 )
             else:
+                row = existing.pop(dest.destination, None)
+                marked = row.is_backfill if row is not None else backfill
                 action = await outbox_repo.upsert_story_row(
                     session,
                     destination=dest.destination,
                     guild_id=dest.guild_id,
                     story_id=story.id,
-                    payload=story_payload(story, backfill=backfill, role_id=dest.role_id),
+                    payload=story_payload(story, backfill=marked, role_id=dest.role_id),
                     now=now,
                     held_reason=dest.held_reason,
-                    is_backfill=backfill,
-                    existing=existing.pop(dest.destination, None),
+                    is_backfill=marked,
+                    existing=row,
                 )
             counts[action] = counts.get(action, 0) + 1
-        # Messages already sent stay accurate even if the story no longer passes a filter.
+        # Messages already sent (or queued) stay accurate even if the story no longer passes a
+        # filter, and keep the backfill mark they were posted with.
         for row in existing.values():
             role_id = (row.payload or {}).get("role_id")
             action = await outbox_repo.upsert_story_row(
@@ -189,12 +189,27 @@ class OutboxRouter:
                 destination=row.destination,
                 guild_id=row.guild_id,
                 story_id=story.id,
-                payload=story_payload(story, backfill=backfill, role_id=role_id),
+                payload=story_payload(story, backfill=row.is_backfill, role_id=role_id),
                 now=now,
                 held_reason=None,
-                is_backfill=backfill,
+                is_backfill=row.is_backfill,
                 existing=row,
             )
             counts[action] = counts.get(action, 0) + 1
         if counts:
             log.debug("story s%s routed: %s", story.id, counts)
+
+    async def _destinations(self, session: AsyncSession, story: Story) -> list[Destination]:
+        followers: set[int] = set()
+        for feed_id in await story_feed_ids(session, story):
+            followers.update(await repository.feed_guilds(session, feed_id))
+        guilds = await guilds_repo.guilds_with_channel(session, followers)
+        return route_story(
+            story,
+            guilds,
+            followers,
+            default_min_score=self.settings.alert_min_score,
+            default_languages=self.settings.alert_languages,
+            console=self.console,
+            webhook=self.webhook,
+        )

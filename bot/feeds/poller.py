@@ -111,6 +111,7 @@ class PollReport:
                     change.story,
                     created,
                     change.new_dispute or bool(previous and previous.new_dispute),
+                    change.backfill,
                 )
         return list(latest.values())
 

@@ -7,6 +7,7 @@ Row states: ``pending`` (due at next_attempt_at), ``sending`` (claimed under a l
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -104,7 +105,8 @@ async def upsert_story_row(
 ) -> str:
     """Insert the row of (destination, story), or bump its version; return what happened.
 
-    Terminal rows (dropped, failed) are left alone: their message is gone or refused.
+    Terminal rows (dropped, failed) are left alone: their message is gone or refused. A payload
+    equal to the row's is no change: nothing is edited for it.
     """
     if existing is None:
         session.add(
@@ -127,7 +129,7 @@ async def upsert_story_row(
         )
         await session.flush()
         return "inserted"
-    if existing.status in (DROPPED, FAILED):
+    if existing.status in (DROPPED, FAILED) or _as_json(payload) == _as_json(existing.payload):
         return "unchanged"
     existing.payload = dict(payload)
     existing.story_version = existing.story_version + 1
@@ -137,6 +139,11 @@ async def upsert_story_row(
         existing.attempts = 0
     await session.flush()
     return "updated"
+
+
+def _as_json(payload: Mapping[str, Any] | None) -> Any:
+    """The payload as the JSON column stores it (tuples become lists)."""
+    return json.loads(json.dumps(payload or {}, sort_keys=True))
 
 
 async def add_row(
@@ -186,12 +193,6 @@ async def digest_rows(session: AsyncSession, destination: str, since: datetime) 
     if _locking(session):
         query = query.with_for_update()
     return list(await session.scalars(query))
-
-
-async def story_is_backfill(session: AsyncSession, story_id: int) -> bool:
-    """Say whether a stored story was found while backfilling (not breaking news)."""
-    value = await session.scalar(select(StoryRow.is_backfill).where(StoryRow.id == story_id))
-    return bool(value)
 
 
 # -- claiming and recording (worker) --------------------------------------------------------

@@ -1,7 +1,8 @@
 """Full-text search over stories: one API on SQLite FTS5 and PostgreSQL tsvector.
 
 The index holds `stories.search_text`: folded words (lowercase, accents removed) of the title,
-summary, parties with every alias, outlets and labels, followed by their light stems
+summary, every source's headline and (capped) summary, parties with every alias, outlets and
+labels, followed by their light stems
 (bot.stories.text.stem). A query is folded the same way and each word matches either itself
 or its stem, so "procès" finds "proces", "sued" finds "sues". Query words are reduced to
 [a-z0-9] runs and quoted, so no FTS syntax a user types reaches the database.
@@ -33,6 +34,10 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 MAX_LIMIT = 100
 SNIPPET_CHARS = 240
+# A source's summary is indexed up to this many characters, all sources' up to the total: the
+# start of a feed summary holds its news, and a story of many long sources stays a small row.
+SOURCE_SUMMARY_CHARS = 600
+SOURCE_SUMMARIES_TOTAL = 6000
 _WORD = re.compile(r"\w+")
 _FTS = table("story_fts", column("rowid"))
 
@@ -87,11 +92,13 @@ def build_search_text(
     labels: Iterable[str] = (),
     source_titles: Iterable[str] = (),
     lang: str | None = None,
+    source_summaries: Iterable[str] = (),
 ) -> str:
     """The text indexed for a story: folded words, party aliases, outlets, labels, then stems.
 
-    `source_titles` are every outlet's headline, so a story told in English is still found by
-    the words of its French sources.
+    `source_titles` and `source_summaries` are every outlet's headline and summary, so a story
+    told in English is still found by the words of its French sources (summaries capped by
+    `capped_summaries`).
     """
     names = [a for p in parties for a in aliases(p)]
     terms = unique(
@@ -99,6 +106,7 @@ def build_search_text(
             *content_words(title),
             *content_words(summary),
             *(w for t in source_titles for w in content_words(t)),
+            *(w for t in capped_summaries(source_summaries) for w in content_words(t)),
             *(w for n in names for w in words(n)),
             *(w for o in outlets for w in words(o)),
             *(w for label in labels for w in words(label)),
@@ -111,6 +119,24 @@ def build_search_text(
     if lang:
         keys.append(filter_token("lang", lang))
     return " ".join(terms + stems + unique(keys))
+
+
+def capped_summaries(summaries: Iterable[str]) -> list[str]:
+    """Cut sources' summaries at a word, to SOURCE_SUMMARY_CHARS each and a total cap."""
+    out: list[str] = []
+    left = SOURCE_SUMMARIES_TOTAL
+    for summary in summaries:
+        text_ = " ".join(summary.split())
+        cap = min(SOURCE_SUMMARY_CHARS, left)
+        if cap <= 0:
+            break
+        if len(text_) > cap:
+            cut = text_.rfind(" ", 0, cap + 1)
+            text_ = text_[: cut if cut > 0 else cap]
+        if text_:
+            out.append(text_)
+            left -= len(text_)
+    return out
 
 
 def filter_token(kind: str, value: str) -> str:

@@ -228,10 +228,14 @@ class StoryState:
     version: int
     dispute_id: int | None
     first_seen: datetime
+    labels: tuple[Label, ...]
+    parties: tuple[str, ...]
+    facts: Facts
+    signals: tuple[Signal, ...]
 
 
 async def story_states(session: AsyncSession, ids: Iterable[int]) -> dict[int, StoryState]:
-    """Stored title, summary, version, dispute and first-seen time of these stories."""
+    """Stored fields of these stories that an alert shows, with version, dispute, first seen."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -243,9 +247,27 @@ async def story_states(session: AsyncSession, ids: Iterable[int]) -> dict[int, S
             StoryRow.version,
             StoryRow.dispute_id,
             StoryRow.first_seen_at,
+            StoryRow.labels,
+            StoryRow.parties,
+            StoryRow.facts,
+            StoryRow.signals,
         ).where(StoryRow.id.in_(wanted))
     )
-    return {r[0]: StoryState(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows.all()}
+    return {
+        r[0]: StoryState(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            _labels(r[6] or ()),
+            tuple(r[7] or ()),
+            facts_from_json(r[8]),
+            signals_from_json(r[9]),
+        )
+        for r in rows.all()
+    }
 
 
 def _apply(row: StoryRow, data: StoryData, now: datetime) -> None:

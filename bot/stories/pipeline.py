@@ -100,19 +100,14 @@ def _item(m: repo.Member) -> ClusterItem:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Settled:
-    change: StoryChange
-    backfill: bool
-
-
 class StoryPipeline:
     """Classify stored entries, group dispute entries into stories and disputes, summarise.
 
     Call `process` inside the transaction that stored the entries; it only flushes. Hooks
-    (`on_story`) run for each created or changed story, in the same transaction, except for
-    stories made only of baseline entries (a feed's first poll): those are stored with
-    `stories.is_backfill = true` and still returned by `process`, but no hook sees them.
+    (`on_story`) run for each created or changed story, in the same transaction. A story made
+    only of baseline entries (a feed's first poll) is stored with `stories.is_backfill = true`
+    and its change says `backfill`: hooks must not announce it, only update what they already
+    posted about it.
     """
 
     def __init__(
@@ -169,7 +164,7 @@ class StoryPipeline:
         states = await repo.story_states(session, story_ids)
         fresh_ids = {m.entry_id for m in fresh}
 
-        settled: list[_Settled] = []
+        settled: list[StoryChange] = []
         handled: set[int] = set()
         for group in cluster([_item(m) for m in members.values()], self.story_window):
             keys = {i.key for i in group}
@@ -196,18 +191,16 @@ class StoryPipeline:
                     await repo.refresh_dispute(session, did)
             log.info("removed %d stories left without dispute entries", len(emptied))
 
-        for item in settled:
-            if item.backfill:
-                continue
+        for change in settled:
             for hook in self._hooks:
-                await hook(session, item.change, now)
+                await hook(session, change, now)
         log.debug(
             "pipeline: %d entries, %d dispute entries, %d story changes",
             len(entries),
             len(fresh),
             len(settled),
         )
-        return [s.change for s in settled]
+        return settled
 
     async def _summary(
         self,
@@ -252,7 +245,7 @@ class StoryPipeline:
         fresh_ids: set[int],
         touched: set[int],
         now: datetime,
-    ) -> _Settled | None:
+    ) -> StoryChange | None:
         target = sids[0] if sids else None
         merged = list(sids[1:])
         old = states.get(target) if target is not None else None
@@ -281,7 +274,14 @@ class StoryPipeline:
             first_seen=min(earliest),
             last_seen=max(m.published for m in group),
             search_text=build_search_text(
-                title, summary, parties, outlets, labels, [m.title for m in group], lang
+                title,
+                summary,
+                parties,
+                outlets,
+                labels,
+                [m.title for m in group],
+                lang,
+                [m.summary or m.content for m in group],
             ),
             is_backfill=all(m.is_baseline for m in group),
         )
@@ -293,7 +293,10 @@ class StoryPipeline:
             story_id, created = target, False
             before = {m.entry_id for m in group if m.story_id == target}
             sources_changed = set(entry_ids) != before or bool(merged) or target in touched
-            changed = sources_changed or title != old.title or summary != old.summary
+            # Anything an alert shows: a change edits the messages already posted.
+            shown = (title, summary, labels, parties, data.facts, signals)
+            was = (old.title, old.summary, old.labels, old.parties, old.facts, old.signals)
+            changed = sources_changed or shown != was
             await repo.update_story(session, story_id, data, now, bump=changed)
         await repo.attach_entries(session, story_id, entry_ids)
         if merged:
@@ -312,7 +315,7 @@ class StoryPipeline:
         story = await repo.load_story(session, story_id)
         if story is None:
             raise LookupError(f"story {story_id} vanished in its own transaction")
-        return _Settled(StoryChange(story, created, new_dispute), data.is_backfill)
+        return StoryChange(story, created, new_dispute, backfill=data.is_backfill)
 
     async def _dispute(
         self, session: AsyncSession, data: repo.StoryData, current: int | None

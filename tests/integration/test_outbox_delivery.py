@@ -152,7 +152,9 @@ async def test_one_row_per_channel_and_story_update_bumps_version(database: Data
     router = OutboxRouter(SETTINGS, console=True, webhook=False)
     story = await seed_story(database, 1)
     await route(database, router, story)
-    await route(database, router, story, created=False)
+    await route(database, router, dataclasses.replace(story, title="New title"), created=False)
+    # The same content again is no change: no version, so no edit.
+    await route(database, router, dataclasses.replace(story, title="New title"), created=False)
     got = await rows(database)
     assert sorted(r.destination for r in got) == ["channel:" + str(CHANNEL), "console"]
     channel_row = next(r for r in got if r.destination.startswith("channel:"))

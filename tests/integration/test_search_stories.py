@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import select
 
 from bot.errors import UserError
-from bot.storage.db import Database
+from bot.storage.db import Database, alembic_config
+from bot.storage.schema import EntryRow, StoryRow
+from bot.storage.search import (
+    SOURCE_SUMMARIES_TOTAL,
+    SOURCE_SUMMARY_CHARS,
+    build_search_text,
+    capped_summaries,
+)
 from bot.stories.pipeline import StoryPipeline
 from bot.stories.service import StoryService
 from tests.integration.test_stories_support import (
@@ -164,3 +173,99 @@ async def test_bad_arguments_are_user_errors(
 ) -> None:
     with pytest.raises(UserError):
         await service.search("Microsoft", **kwargs)  # type: ignore[arg-type]
+
+
+# One event told by an English outlet and a French one: only the French SUMMARY says
+# "préjudice". A second story has the word in its title.
+ENGLISH_SOURCE = Report(
+    "s1",
+    "Wire One",
+    "Microsoft drops Twitter from its advertising platform",
+    "Microsoft Advertising will stop supporting Twitter accounts next month, the company said "
+    "in a note to customers that gave no reason for the change.",
+    0,
+    "en",
+    ("cutoff",),
+    ("Microsoft", "X"),
+)
+FRENCH_SOURCE = Report(
+    "s2",
+    "La Gazette Numérique",
+    "Microsoft retire Twitter de sa plateforme publicitaire",
+    "Les annonceurs devront gérer leurs campagnes autrement ; le réseau social évoque un "
+    "préjudice chiffré en millions.",
+    2,
+    "fr",
+    ("cutoff",),
+    ("Microsoft", "X"),
+)
+TITLE_MATCH = Report(
+    "p1",
+    "La Gazette Numérique",
+    "Opera réclame à Microsoft réparation du préjudice subi sur le Windows Store",
+    "Le navigateur norvégien estime avoir perdu des utilisateurs après son retrait de la boutique.",
+    24 * 10,
+    "fr",
+    ("legal",),
+    ("Opera", "Microsoft"),
+)
+
+
+async def two_sourced_service(database: Database) -> StoryService:
+    reports = (ENGLISH_SOURCE, FRENCH_SOURCE, TITLE_MATCH)
+    pipeline = StoryPipeline(classifier=ScriptedClassifier(reports))
+    async with database.sessions.begin() as session:
+        for report in reports:
+            entry = await store(session, report)
+            await pipeline.process(session, [entry], T0 + timedelta(days=20))
+    return StoryService(database, clock=lambda: T0 + timedelta(days=20))
+
+
+async def test_a_word_only_in_a_french_source_summary_finds_the_story(
+    database: Database,
+) -> None:
+    service = await two_sourced_service(database)
+
+    page = await service.search("Twitter Microsoft")
+    [story] = [h.story for h in page.hits]
+    assert len(story.sources) == 2 and story.lang == "en"
+    shown = " ".join([story.title, story.summary, *(s.title for s in story.sources)])
+    assert "préjudice" not in shown and "prejudice" not in shown.lower()
+
+    for query in ("préjudice", "prejudice", "PRÉJUDICE millions"):
+        found = await service.search(query)
+        assert story.id in [h.story.id for h in found.hits], query
+    ranked = await service.search("préjudice")
+    assert [h.story.title for h in ranked.hits] == [TITLE_MATCH.title, story.title]
+    assert ranked.hits[0].rank > ranked.hits[1].rank
+
+
+async def test_the_migration_indexes_the_summaries_of_stories_already_stored(
+    database: Database,
+) -> None:
+    service = await two_sourced_service(database)
+    # Stories indexed before migration 0003: headlines, no source summaries.
+    async with database.sessions.begin() as session:
+        for row in await session.scalars(select(StoryRow)):
+            sources = await session.scalars(
+                select(EntryRow.title).where(EntryRow.story_id == row.id)
+            )
+            row.search_text = build_search_text(
+                row.title, row.summary, row.parties, (), row.labels, list(sources), row.lang
+            )
+    assert (await service.search("prejudice")).total == 1  # only the title match
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0002"))
+    await database.upgrade()
+    assert (await service.search("prejudice")).total == 2
+
+
+def test_source_summaries_are_capped_each_and_in_all() -> None:
+    long = "Annonceurs " * 60 + "tardif"  # the last word lies past the cap
+    indexed = build_search_text("t", "", (), source_summaries=[long]).split()
+    assert "annonceurs" in indexed and "tardif" not in indexed
+    many = [f"Mot{k} " + "x" * 590 for k in range(20)]
+    kept = capped_summaries(many)
+    assert sum(len(k) for k in kept) > SOURCE_SUMMARIES_TOTAL - SOURCE_SUMMARY_CHARS
+    assert sum(len(k) for k in kept) <= SOURCE_SUMMARIES_TOTAL
+    assert all(len(k) <= SOURCE_SUMMARY_CHARS for k in kept)

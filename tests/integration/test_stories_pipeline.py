@@ -158,7 +158,9 @@ async def test_grouping_does_not_depend_on_arrival_order(database: Database, see
     }
 
 
-async def test_baseline_stories_are_stored_but_skip_hooks(database: Database) -> None:
+async def test_baseline_stories_are_stored_and_flagged_backfill_to_hooks(
+    database: Database,
+) -> None:
     seen: list[StoryChange] = []
 
     async def hook(session: AsyncSession, change: StoryChange, now: datetime) -> None:
@@ -168,13 +170,13 @@ async def test_baseline_stories_are_stored_but_skip_hooks(database: Database) ->
     baseline = [Report(**{**r.__dict__, "baseline": True}) for r in EVENT[:2]]
     pipeline = StoryPipeline(classifier=ScriptedClassifier(EVENT), on_story=[hook])
     changes = await run(database, pipeline, baseline)
-    assert len(changes) == 1 and seen == []
+    assert len(changes) == 1 and [c.backfill for c in seen] == [True]
     async with database.sessions() as session:
         assert await session.scalar(select(StoryRow.is_backfill)) is True
     # A live report joining the story makes it news: the hook sees it, version grows.
     changes = await run(database, pipeline, [EVENT[2]])
-    assert len(seen) == 1 and not seen[0].created
-    assert len(seen[0].story.sources) == 3
+    assert len(seen) == 2 and not seen[1].created and not seen[1].backfill
+    assert len(seen[1].story.sources) == 3
     async with database.sessions() as session:
         row = await session.scalar(select(StoryRow))
         assert row is not None and row.version == 2 and row.is_backfill is False
@@ -268,6 +270,38 @@ async def test_an_entry_that_stops_being_a_dispute_leaves_its_story(database: Da
     async with database.sessions() as session:
         counts = await repo.counts(session)
     assert counts["stories"] == 0 and counts["disputes"] == 0 and counts["detections"] == 2
+
+
+async def test_a_reclassified_entry_changing_labels_or_parties_changes_the_story(
+    database: Database,
+) -> None:
+    seen: list[StoryChange] = []
+
+    async def hook(session: AsyncSession, change: StoryChange, now: datetime) -> None:
+        seen.append(change)
+
+    classifier = ScriptedClassifier(EVENT[:1])
+    pipeline = StoryPipeline(classifier=classifier, on_story=[hook])
+    async with database.sessions.begin() as session:
+        [stored] = [await store(session, EVENT[0])]
+        await pipeline.process(session, [stored], NOW)
+    again = replace(stored, is_update=True)
+    # Same text, same verdict: nothing to tell.
+    async with database.sessions.begin() as session:
+        assert await pipeline.process(session, [again], NOW) == []
+    # The same text classified anew (a better detector): a label and a party more.
+    classifier.by_guid = {
+        EVENT[0].guid: replace(
+            EVENT[0], labels=("cutoff", "legal"), parties=("Microsoft", "X", "Elon Musk")
+        )
+    }
+    async with database.sessions.begin() as session:
+        [change] = await pipeline.process(session, [again], NOW)
+    assert change.story.labels == ("cutoff", "legal")
+    assert "Elon Musk" in change.story.parties
+    assert [c.created for c in seen] == [True, False]
+    async with database.sessions() as session:
+        assert await session.scalar(select(StoryRow.version)) == 2
 
 
 async def test_concurrent_pipelines_do_not_split_an_event(database: Database) -> None:
