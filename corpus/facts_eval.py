@@ -7,7 +7,9 @@ ITEMS.jsonl: one real item a line, {"id", "lang", "title", "summary", "content" 
 
 PASS_*.jsonl: one annotation a line, written by following corpus/facts-annotation-guide.md:
 {"id", "boilerplate": [strings], "dates": ["YYYY-MM-DD"], "amounts": [{"value"} or {"low",
-"high"}, "currency", "period"], "quotes": [{"speaker", "text_start"}]}.
+"high"}, "currency", "period"], "quotes": [{"speaker", "text_start"}]}; the committed annotations
+(corpus/facts/pass_*.jsonl) hold "text_start_key" (count and hash of the first words) instead
+of the words themselves.
 
 For each annotation pass it reports: items whose summary still holds an annotated boilerplate
 string (target 0), date precision/recall, amount precision/recall (value or range, currency and
@@ -18,6 +20,7 @@ have its speaker). With two passes it also reports how much the passes agree.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -184,10 +187,27 @@ def amount_matches(shown: Amount, gold: Mapping[str, Any]) -> bool:
     )
 
 
+def start_key(text: str, n: int = QUOTE_START_WORDS) -> str:
+    """Return the key of a quote's opening words: their count and a hash of them.
+
+    The committed annotations keep this key, not the publisher's words.
+    """
+    start = words(text)[:n]
+    return f"{len(start)}:" + hashlib.sha1(" ".join(start).encode("utf-8")).hexdigest()[:16]
+
+
+def gold_start_key(gold: Mapping[str, Any]) -> str:
+    """Return an annotated quote's opening key, from its words or its stored key."""
+    if gold.get("text_start_key"):
+        return str(gold["text_start_key"])
+    return start_key(str(gold.get("text_start") or ""))
+
+
 def quote_matches(shown: Quote, gold: Mapping[str, Any]) -> bool:
     """Say whether a shown quote is the annotated one and has its speaker."""
-    start = words(str(gold.get("text_start") or ""))[:QUOTE_START_WORDS]
-    if not start or words(shown.text)[: len(start)] != start:
+    key = gold_start_key(gold)
+    n = int(key.split(":", 1)[0])
+    if not n or start_key(shown.text, n) != key:
         return False
     speaker = set(words(str(gold.get("speaker") or "")))
     return bool(speaker & set(words(shown.speaker or "")))
@@ -256,7 +276,7 @@ def _keys(note: Mapping[str, Any]) -> dict[str, set[str]]:
         "dates": {str(d) for d in note.get("dates") or []},
         "amounts": amounts,
         "quotes": {
-            " ".join(words(str(q.get("text_start") or ""))[:QUOTE_START_WORDS])
+            gold_start_key(q)
             + "|"
             + " ".join(words(str(q.get("speaker") or ""))[-1:])
             for q in note.get("quotes") or []

@@ -71,6 +71,11 @@ _FEED_PATH = re.compile(
     r"(?:\.(?:rss|rdf|atom)|/(?:feed|rss|atom|index)[\w-]*\.xml|/(?:feed|rss|atom)|/feeds?/[\w./-]*)$"
 )
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
+# Embedded cards of other posts ("Related: <headline>" in WordPress feeds) are not the story.
+_SKIPPED_CLASSES = frozenset({"wp-embedded-content", "embed-related", "related-posts"})
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
 _BLOCK_TAGS = frozenset(
     {
         "p",
@@ -147,27 +152,45 @@ class DiscoveredFeed:
     type: str | None
 
 
+def _skipped_class(attrs: list[tuple[str, str | None]]) -> bool:
+    """Say whether an element's class marks it as an embedded card, not part of the story."""
+    return any(
+        name == "class" and value and not _SKIPPED_CLASSES.isdisjoint(value.split())
+        for name, value in attrs
+    )
+
+
 class _TextExtractor(HTMLParser):
     """Collect the visible text of an HTML fragment."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._skip_depth = 0
+        # The open elements of the skipped subtree (its root first): empty when not skipping.
+        self._skipping: list[str] = []
+
+    @property
+    def _skip_depth(self) -> int:
+        return len(self._skipping)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_TAGS:
-            self._skip_depth += 1
+        if tag in _VOID_TAGS:
+            if not self._skipping and tag in _BLOCK_TAGS:
+                self.parts.append(" ")
+        elif self._skipping or tag in _SKIPPED_TAGS or _skipped_class(attrs):
+            self._skipping.append(tag)
         elif tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
+        if not self._skipping and tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_TAGS:
-            self._skip_depth = max(0, self._skip_depth - 1)
+        if self._skipping:
+            # An end tag closes its element and any left unclosed inside it (HTML's own rule).
+            if tag in self._skipping:
+                del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag) :]
         elif tag in _BLOCK_TAGS:
             self.parts.append(" ")
 

@@ -296,3 +296,15 @@ def test_discover_feeds_falls_back_to_anchors() -> None:
 
 def test_discover_nothing() -> None:
     assert discover_feeds(b"<html><body><a href='/about'>About</a></body></html>", BASE) == []
+
+
+def test_embedded_post_cards_and_their_unclosed_tags_are_not_text() -> None:
+    html = (
+        "<p>The regulator fined the app maker.</p>"
+        '<div class="embed breakout"><blockquote class="wp-embedded-content">'
+        '<p><a href="https://example.invalid/other">An older headline of the outlet</a></p>'
+        "</blockquote></div>"
+        '<div class="related-posts"><ul><li>Another headline<li>A third one</ul></div>'
+        "<p>It will appeal.<br>Its shares fell.</p>"
+    )
+    assert html_to_text(html) == "The regulator fined the app maker. It will appeal. Its shares fell."

@@ -166,7 +166,15 @@ def test_related_article_boxes_are_removed() -> None:
 # One case per boilerplate form of bot/stories/data/boilerplate.json, on text written for the
 # test in the shape the outlets use: (text, a part that must stay, a part that must go).
 KEEP = "The regulator fined the app maker on Monday."
+KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
+    "fr_show_blurb": (
+        "Chaque matin, invités et chroniqueurs sont autour du micro de Jeanne Dupont pour "
+        f"débattre des actualités du jour. {KEEP_FR}",
+        KEEP_FR,
+        "chroniqueurs",
+    ),
     "anonymous_reader_leadin": (
         f"An anonymous reader quotes a report from Example Daily: {KEEP}",
         KEEP,
