@@ -276,9 +276,7 @@ def _keys(note: Mapping[str, Any]) -> dict[str, set[str]]:
         "dates": {str(d) for d in note.get("dates") or []},
         "amounts": amounts,
         "quotes": {
-            gold_start_key(q)
-            + "|"
-            + " ".join(words(str(q.get("speaker") or ""))[-1:])
+            gold_start_key(q) + "|" + " ".join(words(str(q.get("speaker") or ""))[-1:])
             for q in note.get("quotes") or []
         },
     }

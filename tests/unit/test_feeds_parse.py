@@ -307,4 +307,6 @@ def test_embedded_post_cards_and_their_unclosed_tags_are_not_text() -> None:
         '<div class="related-posts"><ul><li>Another headline<li>A third one</ul></div>'
         "<p>It will appeal.<br>Its shares fell.</p>"
     )
-    assert html_to_text(html) == "The regulator fined the app maker. It will appeal. Its shares fell."
+    assert (
+        html_to_text(html) == "The regulator fined the app maker. It will appeal. Its shares fell."
+    )
