@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,6 +66,15 @@ class Database:
             self._write_lock = asyncio.Lock()
         return self._write_lock
 
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for reads whose database failures come out as StorageError."""
+        try:
+            async with self.sessions() as session:
+                yield session
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise storage_error(self.url, exc) from exc
+
     @property
     def is_sqlite(self) -> bool:
         """Say whether this is SQLite."""
@@ -100,6 +110,16 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def storage_error(url: str, exc: BaseException) -> StorageError:
+    """Describe a database failure in one line, without the SQL statement or its parameters."""
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    lines = str(cause).strip().splitlines()
+    detail = lines[0] if lines else type(cause).__name__
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return StorageError(f"database error on {redact_url(url)}: {detail}")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
