@@ -85,9 +85,9 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_upgrade)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise StorageError(
-                f"database migration failed on {redact_url(self.url)}: {exc}"
+                f"database migration failed: {storage_error(self.url, exc)}"
             ) from exc
 
     async def current_revision(self) -> tuple[str | None, str]:
@@ -119,6 +119,15 @@ def storage_error(url: str, exc: BaseException) -> StorageError:
     detail = lines[0] if lines else type(cause).__name__
     if len(detail) > 200:
         detail = detail[:200] + "…"
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        hint = ""
+        if "readonly" in detail or "unable to open" in detail:
+            hint = (
+                "; SQLite must be able to write the file and its folder (it keeps its journal "
+                "next to the file): check their owner and permissions"
+            )
+        return StorageError(f"SQLite database {parsed.database}: {detail}{hint}")
     return StorageError(f"database error on {redact_url(url)}: {detail}")
 
 
@@ -138,7 +147,14 @@ def _upgrade(connection: Connection) -> None:
 def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the folder of the SQLite database {database}: "
+                f"{exc.strerror or exc} ({exc.filename or folder})"
+            ) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
