@@ -133,6 +133,7 @@ class App:
             health=self.health,
             refresh_metrics=metrics.make_refresher(self.outbox.pending_stats, self.feeds.list),
             clock=clock,
+            public_url=settings.public_url,
         )
         self.started_at = time.monotonic()
         self._stop = asyncio.Event()

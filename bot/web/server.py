@@ -112,6 +112,7 @@ def build_app(
     health: HealthSource,
     refresh_metrics: MetricsRefresh | None = None,
     clock: Clock = _utcnow,
+    public_url: str = "",
 ) -> web.Application:
     """Build the aiohttp application around the services it reads."""
     app = web.Application(middlewares=[errors_middleware], client_max_size=64 * 1024)
@@ -121,6 +122,7 @@ def build_app(
     app[keys.REFRESH] = refresh_metrics or _no_refresh
     app[keys.TEMPLATES] = pages.template_env()
     app[keys.CLOCK] = clock
+    app[keys.PUBLIC_URL] = public_url.rstrip("/")
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -144,6 +146,7 @@ class WebServer:
         health: HealthSource,
         refresh_metrics: MetricsRefresh | None = None,
         clock: Clock = _utcnow,
+        public_url: str = "",
     ) -> None:
         self.host = host
         self.port = port
@@ -153,6 +156,7 @@ class WebServer:
             health=health,
             refresh_metrics=refresh_metrics,
             clock=clock,
+            public_url=public_url,
         )
         self._runner: web.AppRunner | None = None
 

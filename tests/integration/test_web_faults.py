@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
+import feedparser
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -114,3 +115,37 @@ async def test_story_reads_raise_storage_error_without_sql(tmp_path: Path, which
             assert "\n" not in message
     finally:
         await database.dispose()
+
+
+async def test_public_url_wins_over_a_hostile_host_header() -> None:
+    stories, feeds = sample_data()
+    app = build_app(
+        stories=stories,
+        feeds=feeds,
+        health=FakeHealth(),
+        clock=lambda: NOW,
+        public_url="https://disputes.example.org/watch",
+    )
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        resp = await c.get("/feed.atom?label=cutoff", headers={"Host": "evil.example:666"})
+        body = await resp.text()
+    assert resp.status == 200, body
+    assert "evil.example" not in body
+    parsed = feedparser.parse(body)
+    links = [link.href for link in parsed.feed.links]
+    assert "https://disputes.example.org/watch/feed.atom?label=cutoff" in links
+    assert "https://disputes.example.org/watch/" in links
+    related = [
+        link.href for entry in parsed.entries for link in entry.links if link.rel == "related"
+    ]
+    assert related and all(
+        h.startswith("https://disputes.example.org/watch/stories/") for h in related
+    )
+
+
+async def test_without_public_url_the_request_origin_is_used(
+    client: TestClient[Any, Any],
+) -> None:
+    resp = await client.get("/feed.atom", headers={"Host": "reader.example:8080"})
+    parsed = feedparser.parse(await resp.text())
+    assert "http://reader.example:8080/" in [link.href for link in parsed.feed.links]

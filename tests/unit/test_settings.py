@@ -88,3 +88,17 @@ def test_readme_documents_every_variable() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in env_example_defaults() if f"| `{name}` |" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "raw", ["ftp://x.example", "https://", "javascript:alert(1)", "https://x.example/?a=1", "x"]
+)
+def test_public_url_must_be_a_plain_http_url(raw: str) -> None:
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        Settings.from_env({"PUBLIC_URL": raw})
+
+
+def test_public_url_loses_its_trailing_slash() -> None:
+    assert Settings.from_env({}).public_url == ""
+    got = Settings.from_env({"PUBLIC_URL": "https://dw.example.org/watch/"}).public_url
+    assert got == "https://dw.example.org/watch"
