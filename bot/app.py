@@ -40,6 +40,8 @@ from bot.web import WebServer
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 8.0
+# /healthz reports the poller failing after this many poll rounds in a row failed as a whole.
+FAILED_ROUNDS_UNHEALTHY = 3
 
 
 def fetch_config(settings: Settings) -> FetchConfig:
@@ -216,7 +218,13 @@ class App:
         except StorageError as exc:
             database = {"ok": False, "detail": str(exc)}
         poller = self._task_state("poller")
-        if poller["ok"] and self.poller.last_error:
+        failed = self.poller.failed_rounds
+        if poller["ok"] and failed >= FAILED_ROUNDS_UNHEALTHY:
+            poller = {
+                "ok": False,
+                "detail": f"{failed} poll rounds in a row failed; last: {self.poller.last_error}",
+            }
+        elif poller["ok"] and self.poller.last_error:
             poller = {"ok": True, "detail": f"running; last round failed: {self.poller.last_error}"}
         return {"database": database, "poller": poller, "alerts": self._task_state("alerts")}
 

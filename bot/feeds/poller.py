@@ -29,6 +29,8 @@ from bot.types import StoredEntry, StoryChange
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 600
+# Seconds before the next round after a round that failed as a whole.
+ROUND_RETRY_SECONDS = 30.0
 CLAIM_BATCH = 100
 
 
@@ -142,6 +144,9 @@ class Poller:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.last_round_at: datetime | None = None
         self.last_error: str | None = None
+        # Rounds in a row that failed as a whole (the database refusing writes, a bug...).
+        self.failed_rounds = 0
+        self.retry_wait = ROUND_RETRY_SECONDS
         self._running = False
 
     @property
@@ -399,6 +404,7 @@ class Poller:
                 try:
                     report = await self.poll_due()
                     self.last_error = None
+                    self.failed_rounds = 0
                     if report.results and on_round is not None:
                         await on_round()
                     if report.results:
@@ -411,8 +417,10 @@ class Poller:
                     wait = await self._seconds_until_next()
                 except Exception as exc:
                     log.exception("poll round failed")
-                    self.last_error = str(exc)
-                    wait = 30.0
+                    # First line only: a database error's next lines quote the SQL.
+                    self.last_error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    self.failed_rounds += 1
+                    wait = self.retry_wait
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
