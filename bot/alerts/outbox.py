@@ -47,6 +47,11 @@ from bot.storage.schema import KeyValueRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
+# Seconds ``stop`` lets in-flight deliveries finish before abandoning them (and their rows).
+STOP_GRACE = 5.0
+# Seconds ``stop`` gives the database to take the unsent claimed rows back.
+RELEASE_TIMEOUT = 1.5
+
 OnForbidden = Callable[[int, int, str], Awaitable[None]]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -125,6 +130,7 @@ class OutboxWorker:
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._passes: set[asyncio.Future[list[None]]] = set()
 
     # -- loop -------------------------------------------------------------------------------
 
@@ -149,11 +155,39 @@ class OutboxWorker:
         """Look for due rows now (e.g. right after a story was stored)."""
         self._wake.set()
 
-    async def stop(self) -> None:
-        """Stop claiming rows and return once in-flight deliveries are recorded."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop claiming, let in-flight deliveries finish within ``grace``, give back the rest.
+
+        Each group stops between two deliveries and gives its unsent rows back at once. A
+        delivery still in flight after ``grace`` is abandoned; its row is given back too, and
+        its re-send carries the same nonce, so it becomes the same message.
+        """
         self._stopping = True
         self._wake.set()
-        await self._idle.wait()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+        except TimeoutError:
+            log.warning(
+                "outbox worker %s: deliveries still in flight after %.1fs; abandoning them",
+                self.owner_id,
+                grace,
+            )
+            for task in list(self._passes):
+                task.cancel()
+            await asyncio.gather(*self._passes, return_exceptions=True)
+        try:
+            released = await asyncio.wait_for(self._release(None), timeout=RELEASE_TIMEOUT)
+        except Exception as exc:  # the database is gone: the leases expire instead
+            log.warning("outbox worker %s: claimed rows not given back: %s", self.owner_id, exc)
+        else:
+            if released:
+                log.info("outbox worker %s: %d claimed row(s) given back", self.owner_id, released)
+
+    async def _release(self, items: list[OutboxItem] | None) -> int:
+        """Give claimed rows back to pending (``items``, or every row this worker holds)."""
+        ids = None if items is None else [item.id for item in items]
+        async with self.database.writing(), self.database.sessions.begin() as session:
+            return await outbox_repo.release_owned(session, self.owner_id, self._clock(), ids=ids)
 
     async def pending_stats(self) -> tuple[int, float]:
         """Return (rows waiting to be delivered, age in seconds of the oldest)."""
@@ -183,7 +217,19 @@ class OutboxWorker:
             groups: dict[str, list[OutboxItem]] = {}
             for item in items:
                 groups.setdefault(item.destination, []).append(item)
-            await asyncio.gather(*(self._deliver_group(g, now, report) for g in groups.values()))
+            work = asyncio.ensure_future(
+                asyncio.gather(*(self._deliver_group(g, now, report) for g in groups.values()))
+            )
+            self._passes.add(work)
+            try:
+                await work  # cancelling our caller cancels the pass too
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                # stop() abandoned the pass: what was not recorded is given back by stop().
+            finally:
+                self._passes.discard(work)
         finally:
             self._busy -= 1
             if self._busy == 0:
@@ -204,7 +250,12 @@ class OutboxWorker:
     async def _deliver_group(
         self, items: list[OutboxItem], now: datetime, report: DeliveryReport
     ) -> None:
-        for item in items:
+        for index, item in enumerate(items):
+            if self._stopping:
+                # Shutting down: give the rest of the group back now rather than after the lease.
+                with contextlib.suppress(Exception):
+                    await self._release(items[index:])
+                break
             try:
                 outcome = await self._deliver(item, now)
                 report.add("dropped" if outcome == _MESSAGE_GONE else outcome)

@@ -244,6 +244,23 @@ async def owned_row(session: AsyncSession, row_id: int, owner: str) -> OutboxRow
     return (await session.scalars(query)).first()
 
 
+async def release_owned(
+    session: AsyncSession, owner: str, now: datetime, *, ids: Sequence[int] | None = None
+) -> int:
+    """Give a worker's claimed rows back (pending, due now); ``ids`` narrows them. Return how many.
+
+    A row whose message may already be in Discord is safe to give back: its re-send carries the
+    same nonce.
+    """
+    query = update(OutboxRow).where(OutboxRow.lease_owner == owner, OutboxRow.status == SENDING)
+    if ids is not None:
+        query = query.where(OutboxRow.id.in_(list(ids)))
+    result = await session.execute(
+        query.values(status=PENDING, next_attempt_at=now, lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def set_thread(session: AsyncSession, row_id: int, thread_id: int | None) -> None:
     """Remember which thread a row goes to, before sending, so a re-send goes there too."""
     await session.execute(
