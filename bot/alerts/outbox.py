@@ -10,14 +10,19 @@ across crashes, and none is lost because an unrecorded row is always re-sent.
 
 The residual window, honestly: Discord only remembers a nonce for a few minutes, so a crash
 followed by a restart later than that can duplicate the message; keep ``lease_s`` short (the
-default is two minutes). Webhooks document no nonce at all, so a crash in that window can
-duplicate a webhook message. An edit repeated after a crash is harmless (same content).
+default is two minutes). Webhook execution has no nonce (Discord ignores it there), so for a
+webhook the answered message id is what prevents a second post: it is kept in memory until it is
+recorded, a failed record is retried (the next claim of the row, or ``stop``) instead of posting
+again. A process killed between Discord's answer and the record, or a send whose answer never
+came (timeout, connection reset, abandoned at shutdown), can still duplicate a webhook message;
+see docs/discord.md. An edit repeated after a crash is harmless (same content).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -131,6 +136,8 @@ class OutboxWorker:
         self._idle = asyncio.Event()
         self._idle.set()
         self._passes: set[asyncio.Future[list[None]]] = set()
+        # Row id -> (message Discord created for it, version sent), until that is recorded.
+        self._learned: dict[int, tuple[int, int]] = {}
 
     # -- loop -------------------------------------------------------------------------------
 
@@ -175,6 +182,7 @@ class OutboxWorker:
             for task in list(self._passes):
                 task.cancel()
             await asyncio.gather(*self._passes, return_exceptions=True)
+        await self._record_learned()
         try:
             released = await asyncio.wait_for(self._release(None), timeout=RELEASE_TIMEOUT)
         except Exception as exc:  # the database is gone: the leases expire instead
@@ -182,6 +190,25 @@ class OutboxWorker:
         else:
             if released:
                 log.info("outbox worker %s: %d claimed row(s) given back", self.owner_id, released)
+
+    async def _record_learned(self) -> None:
+        """Record the messages sent whose ids could not be recorded yet (before giving back)."""
+        for row_id, (message_id, version) in list(self._learned.items()):
+            try:
+                async with asyncio.timeout(RELEASE_TIMEOUT):
+                    async with self.database.sessions.begin() as session:
+                        row = await outbox_repo.owned_row(session, row_id, self.owner_id)
+                        if row is not None and row.message_id is None:
+                            outbox_repo.record_delivery(
+                                row,
+                                version=version,
+                                now=self._clock(),
+                                message_id=message_id,
+                            )
+            except Exception as exc:
+                log.warning("outbox row %s: message %s not recorded: %s", row_id, message_id, exc)
+                continue
+            self._learned.pop(row_id, None)
 
     async def _release(self, items: list[OutboxItem] | None) -> int:
         """Give claimed rows back to pending (``items``, or every row this worker holds)."""
@@ -266,6 +293,7 @@ class OutboxWorker:
                     # The whole destination was held or dropped, its other rows with it.
                     break
             except _LeaseLost:
+                self._learned.pop(item.id, None)  # the new holder re-sends it
                 report.add("lost_lease")
             except Exception:
                 # The row stays "sending"; its lease expires and it is retried with its nonce.
@@ -288,12 +316,25 @@ class OutboxWorker:
                         )
                     await self._record(item, message_id=None)
                     return "edited"
-                if thread_id is None:
-                    thread_id = await self._thread_for(item, transport)
-                sent = await transport.send(
-                    item.destination, message, nonce=item.nonce, thread_id=thread_id
+                learned = self._learned.get(item.id)
+                if learned is None:
+                    if thread_id is None:
+                        thread_id = await self._thread_for(item, transport)
+                    sent = await transport.send(
+                        item.destination, message, nonce=item.nonce, thread_id=thread_id
+                    )
+                    # Kept until recorded: if recording fails, the next try records this id
+                    # instead of posting again (webhooks have no nonce to fall back on).
+                    learned = self._learned[item.id] = (sent.message_id, item.story_version)
+                else:
+                    log.info(
+                        "outbox row %s: recording message %s sent earlier", item.id, learned[0]
+                    )
+                message_id, version = learned
+                await self._record(
+                    dataclasses.replace(item, story_version=version), message_id=message_id
                 )
-                await self._record(item, message_id=sent.message_id)
+                self._learned.pop(item.id, None)
                 return "sent"
             except RateLimited as exc:
                 rate_limited += 1
