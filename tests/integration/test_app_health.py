@@ -29,6 +29,8 @@ def _read_only(dialect: str) -> Callable[[Any, Any], None]:
         cursor = dbapi_connection.cursor()
         cursor.execute(statement)
         cursor.close()
+        # PostgreSQL undoes a SET whose transaction is rolled back (as the pool's reset does).
+        dbapi_connection.commit()
 
     return hook
 
