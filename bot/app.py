@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 import time
@@ -39,7 +38,12 @@ from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
-STOP_TIMEOUT = 8.0
+# A stop (SIGTERM) returns within this many seconds: under the 10 s target and the systemd
+# unit's TimeoutStopSec=15. In-flight work gets STOP_GRACE of it, then is cancelled.
+STOP_DEADLINE = 8.0
+STOP_GRACE = 5.0
+# /healthz reports the poller failing after this many poll rounds in a row failed as a whole.
+FAILED_ROUNDS_UNHEALTHY = 3
 
 
 def fetch_config(settings: Settings) -> FetchConfig:
@@ -140,6 +144,7 @@ class App:
             refresh_metrics=metrics.make_refresher(self.outbox.pending_stats, self.feeds.list),
             clock=clock,
             with_pages=settings.runs_pages,
+            public_url=settings.public_url,
         )
         self.started_at = time.monotonic()
         self._stop = asyncio.Event()
@@ -191,20 +196,36 @@ class App:
         self.outbox.wake()
 
     async def stop(self) -> None:
-        """Stop polling, finish in-flight deliveries, stop the web server, close resources."""
+        """Stop every part at once within STOP_DEADLINE, then close resources.
+
+        The outbox gives back the alerts it claimed but did not send; polling and deliveries
+        still running after STOP_GRACE are cancelled; the web server finishes its requests.
+        """
         self._stop.set()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.outbox.stop(), timeout=STOP_TIMEOUT)
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks.values(), timeout=STOP_TIMEOUT)
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            self._tasks.clear()
-        await self.web.stop()
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(
+                    self.outbox.stop(grace=STOP_GRACE),
+                    self._stop_tasks(),
+                    self.web.stop(),
+                    return_exceptions=True,
+                ),
+                timeout=STOP_DEADLINE - 1.0,
+            )
+        except TimeoutError:
+            log.warning("stopping took over %.0fs; closing anyway", STOP_DEADLINE - 1.0)
         await self.close()
+
+    async def _stop_tasks(self) -> None:
+        """Let the poller and alert tasks end by themselves, cancel them after the grace."""
+        if not self._tasks:
+            return
+        # The alert task ends once the outbox has stopped, which takes up to STOP_GRACE.
+        _, pending = await asyncio.wait(self._tasks.values(), timeout=STOP_GRACE + 0.5)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._tasks.clear()
 
     async def close(self) -> None:
         """Close the HTTP sessions and the database."""
@@ -234,7 +255,11 @@ class App:
         checks = {"database": database}
         if self.settings.runs_poller:
             poller = self._task_state("poller")
-            if poller["ok"] and self.poller.last_error:
+            failed = self.poller.failed_rounds
+            if poller["ok"] and failed >= FAILED_ROUNDS_UNHEALTHY:
+                detail = f"{failed} poll rounds in a row failed; last: {self.poller.last_error}"
+                poller = {"ok": False, "detail": detail}
+            elif poller["ok"] and self.poller.last_error:
                 detail = f"running; last round failed: {self.poller.last_error}"
                 poller = {"ok": True, "detail": detail}
             checks["poller"] = poller

@@ -136,6 +136,18 @@ def _http_base(name: str, raw: str) -> str:
     return value
 
 
+def _public_url(name: str, raw: str) -> str:
+    value = _http_base(name, raw)
+    if value:
+        parts = urlsplit(value)
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ConfigError(
+                f"{name}: expected a plain http(s) URL like https://disputes.example.org, "
+                "without query, fragment or password"
+            )
+    return value
+
+
 def _ws_url(name: str, raw: str) -> str:
     value = raw.strip()
     if not value:
@@ -270,6 +282,7 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "ALERT_LANGUAGES": (_langs, "en,fr"),
     "WEB_HOST": (_host, "127.0.0.1"),
     "WEB_PORT": (_int_parser(0, 65_535), "8080"),
+    "PUBLIC_URL": (_public_url, ""),
     "LOG_LEVEL": (_choice("debug", "info", "warning", "error"), "info"),
     "LOG_FORMAT": (_choice("text", "json"), "text"),
 }
@@ -308,6 +321,7 @@ class Settings:
     alert_languages: tuple[str, ...] = ("en", "fr")
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    public_url: str = ""
     log_level: str = "info"
     log_format: str = "text"
 

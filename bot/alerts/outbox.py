@@ -15,14 +15,19 @@ worker's rows are claimed again about ``lease_s`` later. A clean stop gives back
 
 The residual window, honestly: Discord only remembers a nonce for a few minutes, so a crash
 followed by a re-send later than that can duplicate the message; the short lease keeps the
-re-send well inside that window. Webhooks document no nonce at all, so a crash in that window can
-duplicate a webhook message. An edit repeated after a crash is harmless (same content).
+re-send well inside that window. Webhook execution has no nonce (Discord ignores it there), so for
+a webhook the answered message id is what prevents a second post: it is kept in memory until it
+is recorded, a failed record is retried (the next claim of the row, or ``stop``) instead of
+posting again. A process killed between Discord's answer and the record, or a send whose answer
+never came (timeout, connection reset, abandoned at shutdown), can still duplicate a webhook
+message; see docs/discord.md. An edit repeated after a crash is harmless (same content).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -51,6 +56,11 @@ from bot.storage.outbox_repo import OutboxItem
 from bot.storage.schema import KeyValueRow, OutboxRow
 
 log = logging.getLogger(__name__)
+
+# Seconds ``stop`` lets in-flight deliveries finish before abandoning them (and their rows).
+STOP_GRACE = 5.0
+# Seconds ``stop`` gives the database to take the unsent claimed rows back.
+RELEASE_TIMEOUT = 1.5
 
 OnForbidden = Callable[[int, int, str], Awaitable[None]]
 Clock = Callable[[], datetime]
@@ -129,11 +139,13 @@ class OutboxWorker:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._stopping = False
-        self._claimed_any = False
         self._wake = asyncio.Event()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._passes: set[asyncio.Future[list[None]]] = set()
+        # Row id -> (message Discord created for it, version sent), until that is recorded.
+        self._learned: dict[int, tuple[int, int]] = {}
 
     # -- loop -------------------------------------------------------------------------------
 
@@ -158,18 +170,59 @@ class OutboxWorker:
         """Look for due rows now (e.g. right after a story was stored)."""
         self._wake.set()
 
-    async def stop(self) -> None:
-        """Stop claiming rows, wait for in-flight deliveries, give back any row still held."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop claiming, let in-flight deliveries finish within ``grace``, give back the rest.
+
+        Each group stops between two deliveries and gives its unsent rows back at once. A
+        delivery still in flight after ``grace`` is abandoned; its row is given back too, and
+        its re-send carries the same nonce, so it becomes the same message.
+        """
         self._stopping = True
         self._wake.set()
-        await self._idle.wait()
-        if self._claimed_any:
-            async with self.database.sessions.begin() as session:
-                released = await outbox_repo.release_leases(
-                    session, owner=self.owner_id, now=self._clock()
-                )
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+        except TimeoutError:
+            log.warning(
+                "outbox worker %s: deliveries still in flight after %.1fs; abandoning them",
+                self.owner_id,
+                grace,
+            )
+            for task in list(self._passes):
+                task.cancel()
+            await asyncio.gather(*self._passes, return_exceptions=True)
+        await self._record_learned()
+        try:
+            released = await asyncio.wait_for(self._release(None), timeout=RELEASE_TIMEOUT)
+        except Exception as exc:  # the database is gone: the leases expire instead
+            log.warning("outbox worker %s: claimed rows not given back: %s", self.owner_id, exc)
+        else:
             if released:
-                log.info("outbox worker %s gave back %d alert(s)", self.owner_id, released)
+                log.info("outbox worker %s: %d claimed row(s) given back", self.owner_id, released)
+
+    async def _record_learned(self) -> None:
+        """Record the messages sent whose ids could not be recorded yet (before giving back)."""
+        for row_id, (message_id, version) in list(self._learned.items()):
+            try:
+                async with asyncio.timeout(RELEASE_TIMEOUT):
+                    async with self.database.sessions.begin() as session:
+                        row = await outbox_repo.owned_row(session, row_id, self.owner_id)
+                        if row is not None and row.message_id is None:
+                            outbox_repo.record_delivery(
+                                row,
+                                version=version,
+                                now=self._clock(),
+                                message_id=message_id,
+                            )
+            except Exception as exc:
+                log.warning("outbox row %s: message %s not recorded: %s", row_id, message_id, exc)
+                continue
+            self._learned.pop(row_id, None)
+
+    async def _release(self, items: list[OutboxItem] | None) -> int:
+        """Give claimed rows back to pending (``items``, or every row this worker holds)."""
+        ids = None if items is None else [item.id for item in items]
+        async with self.database.writing(), self.database.sessions.begin() as session:
+            return await outbox_repo.release_owned(session, self.owner_id, self._clock(), ids=ids)
 
     async def _heartbeat(self) -> None:
         """Renew the leases of the rows being delivered, every third of the lease."""
@@ -207,17 +260,26 @@ class OutboxWorker:
                     where=self._destinations_filter(),
                 )
             report.claimed = len(items)
-            self._claimed_any = self._claimed_any or bool(items)
             groups: dict[str, list[OutboxItem]] = {}
             for item in items:
                 groups.setdefault(item.destination, []).append(item)
-            if items:
-                heartbeat = asyncio.create_task(self._heartbeat(), name="outbox-leases")
-                try:
-                    await asyncio.gather(
-                        *(self._deliver_group(g, now, report) for g in groups.values())
-                    )
-                finally:
+            heartbeat = (
+                asyncio.create_task(self._heartbeat(), name="outbox-leases") if items else None
+            )
+            work = asyncio.ensure_future(
+                asyncio.gather(*(self._deliver_group(g, now, report) for g in groups.values()))
+            )
+            self._passes.add(work)
+            try:
+                await work  # cancelling our caller cancels the pass too
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                # stop() abandoned the pass: what was not recorded is given back by stop().
+            finally:
+                self._passes.discard(work)
+                if heartbeat is not None:
                     heartbeat.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await heartbeat
@@ -241,7 +303,12 @@ class OutboxWorker:
     async def _deliver_group(
         self, items: list[OutboxItem], now: datetime, report: DeliveryReport
     ) -> None:
-        for item in items:
+        for index, item in enumerate(items):
+            if self._stopping:
+                # Shutting down: give the rest of the group back now rather than after the lease.
+                with contextlib.suppress(Exception):
+                    await self._release(items[index:])
+                break
             try:
                 outcome = await self._deliver(item, now)
                 report.add("dropped" if outcome == _MESSAGE_GONE else outcome)
@@ -252,6 +319,7 @@ class OutboxWorker:
                     # The whole destination was held or dropped, its other rows with it.
                     break
             except _LeaseLost:
+                self._learned.pop(item.id, None)  # the new holder re-sends it
                 report.add("lost_lease")
             except Exception:
                 # The row stays "sending"; its lease expires and it is retried with its nonce.
@@ -274,12 +342,25 @@ class OutboxWorker:
                         )
                     await self._record(item, message_id=None)
                     return "edited"
-                if thread_id is None:
-                    thread_id = await self._thread_for(item, transport)
-                sent = await transport.send(
-                    item.destination, message, nonce=item.nonce, thread_id=thread_id
+                learned = self._learned.get(item.id)
+                if learned is None:
+                    if thread_id is None:
+                        thread_id = await self._thread_for(item, transport)
+                    sent = await transport.send(
+                        item.destination, message, nonce=item.nonce, thread_id=thread_id
+                    )
+                    # Kept until recorded: if recording fails, the next try records this id
+                    # instead of posting again (webhooks have no nonce to fall back on).
+                    learned = self._learned[item.id] = (sent.message_id, item.story_version)
+                else:
+                    log.info(
+                        "outbox row %s: recording message %s sent earlier", item.id, learned[0]
+                    )
+                message_id, version = learned
+                await self._record(
+                    dataclasses.replace(item, story_version=version), message_id=message_id
                 )
-                await self._record(item, message_id=sent.message_id)
+                self._learned.pop(item.id, None)
                 return "sent"
             except RateLimited as exc:
                 rate_limited += 1

@@ -260,8 +260,10 @@ _WEBHOOK = re.compile(r"/api/(?:v\d+/)?webhooks/(\d+)/([A-Za-z0-9_\-]+)")
 class WebhookTransport:
     """Deliver to one Discord webhook (ALERT_WEBHOOK_URL) without discord.py.
 
-    Discord's execute-webhook endpoint documents no ``nonce``; it is sent anyway, but a crash
-    between the POST and recording its id can duplicate a webhook message (see OutboxWorker).
+    Discord's execute-webhook endpoint ignores ``nonce`` (documented for Create Message only); it
+    is sent anyway, harmless and ready should Discord honour it. ``?wait=true`` makes Discord
+    answer with the message, whose id the outbox records (see OutboxWorker for what that
+    guarantees).
     """
 
     supports_threads = False

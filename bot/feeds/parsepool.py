@@ -6,6 +6,9 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -16,6 +19,25 @@ log = logging.getLogger(__name__)
 
 # Below this size a body is parsed in the event loop: shipping it to a process costs more.
 INLINE_BYTES = 16_000
+# How often a worker checks that the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Make this worker exit once its parent is gone (killed with -9, nobody stops the pool).
+
+    A thread polls ``os.getppid()``: when the parent dies the worker is re-parented, so the
+    answer changes. Portable, and unlike PR_SET_PDEATHSIG not tied to the thread that started
+    the worker. With the workers gone, multiprocessing's resource tracker sees the end of its
+    pipe and exits too.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class ParserPool:
@@ -29,7 +51,12 @@ class ParserPool:
         if self._executor is None:
             # spawn, not fork: the parent has threads (aiosqlite) that fork would copy badly.
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
             log.info("parsing feeds in %d worker processes", self.workers)
         return self._executor
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import random
+import re
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,8 +28,11 @@ from bot.storage.db import Database
 from bot.types import StoredEntry, StoryChange
 
 log = logging.getLogger(__name__)
+_DRIVER_PREFIX = re.compile(r"^\([\w.]+\)\s*")
 
 LEASE_SECONDS = 600
+# Seconds before the next round after a round that failed as a whole.
+ROUND_RETRY_SECONDS = 30.0
 CLAIM_BATCH = 100
 
 
@@ -143,6 +147,9 @@ class Poller:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.last_round_at: datetime | None = None
         self.last_error: str | None = None
+        # Rounds in a row that failed as a whole (the database refusing writes, a bug...).
+        self.failed_rounds = 0
+        self.retry_wait = ROUND_RETRY_SECONDS
         self._running = False
 
     @property
@@ -400,6 +407,7 @@ class Poller:
                 try:
                     report = await self.poll_due()
                     self.last_error = None
+                    self.failed_rounds = 0
                     if report.results and on_round is not None:
                         await on_round()
                     if report.results:
@@ -412,8 +420,12 @@ class Poller:
                     wait = await self._seconds_until_next()
                 except Exception as exc:
                     log.exception("poll round failed")
-                    self.last_error = str(exc)
-                    wait = 30.0
+                    # First line only: a database error's next lines quote the SQL.
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    # "(sqlalchemy.dialects…Error) cannot…": the driver's class says nothing.
+                    self.last_error = _DRIVER_PREFIX.sub("", first) or type(exc).__name__
+                    self.failed_rounds += 1
+                    wait = self.retry_wait
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:

@@ -102,7 +102,7 @@ class FeedService:
         poll: FeedPollResult | None = None
         if created or feed.status == "disabled":
             poll = await self.poller.ingest(feed.id, fetched, parsed)
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             fresh = await repo.get_feed(session, feed.id)
         log.info("feed %d added (%s), %d items", feed.id, feed_url, len(parsed.items))
         return AddFeedResult(fresh or feed, created, discovered_from, len(parsed.items), poll)
@@ -125,7 +125,7 @@ class FeedService:
 
     async def resolve(self, feed_ref: str, guild_id: int | None = None) -> FeedInfo:
         """Find exactly one feed by id, URL or part of its title."""
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             found = await repo.find_feeds(session, feed_ref)
             if guild_id is not None and not await repo.follows_all_feeds(session, guild_id):
                 followed = set(await repo.guild_feed_ids(session, guild_id))
@@ -154,7 +154,7 @@ class FeedService:
 
     async def list(self, guild_id: int | None = None) -> builtins.list[FeedInfo]:
         """List feeds: every feed, or the ones a guild follows."""
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             if guild_id is not None and await repo.follows_all_feeds(session, guild_id):
                 guild_id = None
             return await repo.list_feeds(session, guild_id)
@@ -222,5 +222,5 @@ class FeedService:
     async def story_ids_since(self, feed_id: int, days: int) -> builtins.list[int]:
         """Return the stories that a feed's entries of the last ``days`` days belong to."""
         since = self.clock() - timedelta(days=days)
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.feed_story_ids_since(session, feed_id, since)

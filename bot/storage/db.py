@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,6 +66,15 @@ class Database:
             self._write_lock = asyncio.Lock()
         return self._write_lock
 
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for reads whose database failures come out as StorageError."""
+        try:
+            async with self.sessions() as session:
+                yield session
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise storage_error(self.url, exc) from exc
+
     @property
     def is_sqlite(self) -> bool:
         """Say whether this is SQLite."""
@@ -75,9 +85,9 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(_upgrade)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             raise StorageError(
-                f"database migration failed on {redact_url(self.url)}: {exc}"
+                f"database migration failed: {storage_error(self.url, exc)}"
             ) from exc
 
     async def current_revision(self) -> tuple[str | None, str]:
@@ -102,6 +112,25 @@ class Database:
         await self.engine.dispose()
 
 
+def storage_error(url: str, exc: BaseException) -> StorageError:
+    """Describe a database failure in one line, without the SQL statement or its parameters."""
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    lines = str(cause).strip().splitlines()
+    detail = lines[0] if lines else type(cause).__name__
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        hint = ""
+        if "readonly" in detail or "unable to open" in detail:
+            hint = (
+                "; SQLite must be able to write the file and its folder (it keeps its journal "
+                "next to the file): check their owner and permissions"
+            )
+        return StorageError(f"SQLite database {parsed.database}: {detail}{hint}")
+    return StorageError(f"database error on {redact_url(url)}: {detail}")
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """Build the Alembic configuration programmatically (no alembic.ini needed)."""
     cfg = Config()
@@ -118,7 +147,14 @@ def _upgrade(connection: Connection) -> None:
 def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot create the folder of the SQLite database {database}: "
+                f"{exc.strerror or exc} ({exc.filename or folder})"
+            ) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -245,20 +245,6 @@ async def extend_leases(session: AsyncSession, *, owner: str, until: datetime) -
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def release_leases(session: AsyncSession, *, owner: str, now: datetime) -> int:
-    """Give back every row ``owner`` still holds (a clean stop), due now; return how many.
-
-    The rows keep their nonce, so if one was in flight, the worker that sends it next gets
-    Discord's existing message back instead of posting a second one.
-    """
-    result = await session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.lease_owner == owner, OutboxRow.status == SENDING)
-        .values(status=PENDING, next_attempt_at=now, lease_owner=None, lease_until=None)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def owned_row(session: AsyncSession, row_id: int, owner: str) -> OutboxRow | None:
     """The row if this worker still holds its lease (locked on PostgreSQL)."""
     query = select(OutboxRow).where(
@@ -267,6 +253,23 @@ async def owned_row(session: AsyncSession, row_id: int, owner: str) -> OutboxRow
     if _locking(session):
         query = query.with_for_update()
     return (await session.scalars(query)).first()
+
+
+async def release_owned(
+    session: AsyncSession, owner: str, now: datetime, *, ids: Sequence[int] | None = None
+) -> int:
+    """Give a worker's claimed rows back (pending, due now); ``ids`` narrows them. Return how many.
+
+    A row whose message may already be in Discord is safe to give back: its re-send carries the
+    same nonce.
+    """
+    query = update(OutboxRow).where(OutboxRow.lease_owner == owner, OutboxRow.status == SENDING)
+    if ids is not None:
+        query = query.where(OutboxRow.id.in_(list(ids)))
+    result = await session.execute(
+        query.values(status=PENDING, next_attempt_at=now, lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def set_thread(session: AsyncSession, row_id: int, thread_id: int | None) -> None:

@@ -119,7 +119,7 @@ class StoryService:
             raise UserError(f"days must be between 1 and {MAX_DAYS}")
         check_page(limit, offset)
         since = self._clock() - timedelta(days=days)
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.latest_stories(
                 session,
                 label=check_label(label),
@@ -150,7 +150,7 @@ class StoryService:
             since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC)
         else:
             since_dt = None
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await search_stories(
                 session,
                 query,
@@ -167,7 +167,7 @@ class StoryService:
         kind, number = parse_ref(story_id)
         if kind != "story":
             raise UserError(f"{story_id!r} is a dispute id; stories look like s123")
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.load_story(session, number)
 
     async def dispute(self, dispute_id: int | str) -> Dispute | None:
@@ -179,7 +179,7 @@ class StoryService:
                 raise UserError(f"{dispute_id!r} is not a dispute id; disputes look like d45")
         else:
             _, number = parse_ref(dispute_id)
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.load_dispute(session, number)
 
     async def show(self, ref: str) -> Story | Dispute | None:
@@ -194,7 +194,7 @@ class StoryService:
         party = check_party(name)
         if party is None:
             raise UserError("give a company name")
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.disputes_of(session, party)
 
     async def weekly_counts(self, weeks: int = 12) -> list[tuple[date, Label, int]]:
@@ -203,10 +203,10 @@ class StoryService:
             raise UserError(f"weeks must be between 1 and {MAX_WEEKS}")
         start = repo.week_start(self._clock()) - timedelta(weeks=weeks - 1)
         since = datetime(start.year, start.month, start.day, tzinfo=UTC)
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.weekly_counts(session, since)
 
     async def counts(self) -> dict[str, int]:
         """How many stories, disputes, entries and detections are stored."""
-        async with self.database.sessions() as session:
+        async with self.database.reading() as session:
             return await repo.counts(session)

@@ -101,14 +101,15 @@ async def atom_feed(request: web.Request) -> web.Response:
         limit=FEED_LIMIT,
     )
     disputes = [story for story in rows if story.labels]
-    base = str(request.url.origin())
+    # A configured public URL wins: the Host header is the client's to choose.
+    base = request.app[keys.PUBLIC_URL] or str(request.url.origin())
     parts = [p for p in (filters.label, filters.party, filters.lang) if p]
     title = "disputewatch: " + (" · ".join(parts) if parts else "tech disputes")
     key = "feed" + "".join(f"/{k}={v}" for k, v in sorted(request.query.items()) if v)
     body = render_atom(
         disputes,
         base_url=base,
-        self_url=str(request.url),
+        self_url=f"{base}{request.rel_url}",
         title=title,
         feed_key=key,
         now=request.app[keys.CLOCK](),

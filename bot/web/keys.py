@@ -13,3 +13,5 @@ HEALTH = web.AppKey("health", HealthSource)
 REFRESH = web.AppKey("refresh", MetricsRefresh)
 TEMPLATES = web.AppKey("templates", Environment)
 CLOCK = web.AppKey("clock", Clock)
+# The configured public base URL (PUBLIC_URL, no trailing slash), or "" to use the request's.
+PUBLIC_URL = web.AppKey("public_url", str)

@@ -85,7 +85,8 @@ def _int(query: Mapping[str, str], name: str, default: int, lo: int, hi: int) ->
     raw = query.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    # ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses or reads.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise UserError(f"{name} must be a whole number between {lo} and {hi}")
     value = int(raw)
     if not lo <= value <= hi:
@@ -96,12 +97,18 @@ def _int(query: Mapping[str, str], name: str, default: int, lo: int, hi: int) ->
 def _since(raw: str) -> datetime | None:
     if not raw:
         return None
+    problem = "since must be a date (2026-01-31) or an ISO 8601 time"
+    if not raw.isascii() or len(raw) > 40:
+        raise UserError(problem)
     try:
         if len(raw) == 10:
             return datetime.combine(date.fromisoformat(raw), time(), UTC)
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        # A time near year 1 or 9999 with an offset may fall outside the years UTC can show.
+        return value.astimezone(UTC)
     except ValueError:
-        raise UserError("since must be a date (2026-01-31) or an ISO 8601 time") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        raise UserError(problem) from None
+    except OverflowError:
+        raise UserError("since must fall between the years 1 and 9999 in UTC") from None

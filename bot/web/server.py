@@ -113,6 +113,7 @@ def build_app(
     refresh_metrics: MetricsRefresh | None = None,
     clock: Clock = _utcnow,
     with_pages: bool = True,
+    public_url: str = "",
 ) -> web.Application:
     """Build the aiohttp application around the services it reads.
 
@@ -125,6 +126,7 @@ def build_app(
     app[keys.REFRESH] = refresh_metrics or _no_refresh
     app[keys.TEMPLATES] = pages.template_env()
     app[keys.CLOCK] = clock
+    app[keys.PUBLIC_URL] = public_url.rstrip("/")
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -151,6 +153,7 @@ class WebServer:
         refresh_metrics: MetricsRefresh | None = None,
         clock: Clock = _utcnow,
         with_pages: bool = True,
+        public_url: str = "",
     ) -> None:
         self.host = host
         self.port = port
@@ -161,6 +164,7 @@ class WebServer:
             refresh_metrics=refresh_metrics,
             clock=clock,
             with_pages=with_pages,
+            public_url=public_url,
         )
         self._runner: web.AppRunner | None = None
 

@@ -10,8 +10,9 @@ Usage::
 Every answer carries ``Content-Type: application/json`` exactly (discord.py reads anything else as
 text). A 429 carries ``Via``, ``Retry-After`` and a ``retry_after`` body like Discord's, so
 discord.py retries instead of assuming a Cloudflare ban. ``enforce_nonce`` is honoured the way
-Discord does: a second create with the same nonce in the same channel (or webhook) returns the
-first message instead of creating another.
+Discord does: a second create with the same nonce in the same channel returns the first message
+instead of creating another. Executing a webhook ignores ``nonce`` and ``enforce_nonce``, as
+Discord does (they are documented for Create Message only; discord/discord-api-docs#6647).
 
 The application is built in ``__init__`` so a gateway (or any extra route) can be added to
 ``fake.app`` before ``start()``.
@@ -624,11 +625,7 @@ class FakeDiscord:
     async def _webhook_execute(self, request: web.Request) -> web.Response:
         wid = int(request.match_info["wid"])
         payload = _payload(request)
-        scope = f"webhook:{wid}"
-        existing = self._dedupe(scope, payload)
         wait = request.query.get("wait", "false").lower() in ("1", "true")
-        if existing is not None:
-            return json_response(self._public(existing)) if wait else web.Response(status=204)
         thread_id = request.query.get("thread_id")
         channel_id = int(thread_id) if thread_id else wid
         msg = self._message(channel_id, payload, webhook_id=wid)
@@ -636,7 +633,6 @@ class FakeDiscord:
         self.webhooks.setdefault(wid, _Webhook()).messages[int(msg["id"])] = msg
         if thread_id:
             self.channels.setdefault(int(thread_id), {})[int(msg["id"])] = msg
-        self._remember_nonce(scope, payload, msg)
         return json_response(self._public(msg)) if wait else web.Response(status=204)
 
     def _webhook_message(self, request: web.Request) -> dict[str, Any] | None:

@@ -86,3 +86,12 @@ async def test_discord_py_logs_in_and_sends_through_the_fake() -> None:
         finally:
             await client.close()
             discord.http.Route.BASE = old
+
+
+async def test_webhook_execution_ignores_the_nonce_as_discord_does() -> None:
+    async with FakeDiscord() as fake, aiohttp.ClientSession() as http:
+        body = {"content": "w", "nonce": "n1", "enforce_nonce": True}
+        for _ in range(2):
+            async with http.post(f"{fake.base_url}/webhooks/7/tok?wait=true", json=body) as r:
+                assert r.status == 200
+        assert len(fake.webhook_messages(7)) == 2

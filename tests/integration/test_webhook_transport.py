@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -208,24 +209,53 @@ async def test_webhook_forbidden_holds_its_rows(
     assert row.status == "held" and "403" in (row.last_error or "")
 
 
-async def test_webhook_crash_after_send_is_deduplicated_by_nonce(
+async def test_webhook_record_failure_after_send_never_posts_twice(
+    database: Database, fake: FakeDiscord, webhook: WebhookTransport
+) -> None:
+    """Discord ignores a webhook's nonce: the id it answered is what prevents a second post."""
+    await queue_one(database)
+    clock = Clock()
+    first = worker(database, webhook, clock, Sleeps())
+    record = first._record
+    failures = [RuntimeError("database went away for a moment")]
+
+    async def flaky(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await record(*args, **kwargs)
+
+    first._record = flaky  # type: ignore[method-assign]
+    await first.deliver_due(clock())
+    [row] = await rows(database)
+    assert row.status == "sending" and row.message_id is None
+    assert len(fake.webhook_messages(WEBHOOK_ID)) == 1
+
+    clock.advance(first.lease_s + 1)  # the row is claimed again, by the same worker
+    assert (await first.deliver_due(clock())).sent == 1
+    assert len(fake.requests_for("POST", HOOK)) == 1  # recorded, not posted again
+    [row] = await rows(database)
+    assert row.status == "sent"
+    assert row.message_id == int(fake.webhook_messages(WEBHOOK_ID)[0]["id"])
+
+
+async def test_webhook_id_learned_before_a_stop_is_recorded_by_the_stop(
     database: Database, fake: FakeDiscord, webhook: WebhookTransport
 ) -> None:
     await queue_one(database)
     clock = Clock()
     first = worker(database, webhook, clock, Sleeps())
+    record = first._record
+    failures = [RuntimeError("database went away for a moment")]
 
-    async def crash(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("killed")
+    async def flaky(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await record(*args, **kwargs)
 
-    first._record = crash  # type: ignore[method-assign]
+    first._record = flaky  # type: ignore[method-assign]
     await first.deliver_due(clock())
-    clock.advance(first.lease_s + 1)
-    second = OutboxWorker(
-        database, {"webhook": webhook}, clock=clock, owner_id="w2", sleep=Sleeps()
-    )
-    assert (await second.deliver_due(clock())).sent == 1
-    assert len(fake.webhook_messages(WEBHOOK_ID)) == 1
+    await first.stop()
     [row] = await rows(database)
-    assert row.status == "sent"
+    assert row.status == "sent"  # not given back to be posted again by the next process
     assert row.message_id == int(fake.webhook_messages(WEBHOOK_ID)[0]["id"])
+    assert len(fake.requests_for("POST", HOOK)) == 1

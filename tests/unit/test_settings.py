@@ -130,3 +130,17 @@ def test_role_flag_wins_and_picks_the_parts() -> None:
     assert web.runs_pages and not web.runs_poller and not web.runs_discord
     with pytest.raises(ConfigError, match="--role: must be one of"):
         s.with_role("everything")
+
+
+@pytest.mark.parametrize(
+    "raw", ["ftp://x.example", "https://", "javascript:alert(1)", "https://x.example/?a=1", "x"]
+)
+def test_public_url_must_be_a_plain_http_url(raw: str) -> None:
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        Settings.from_env({"PUBLIC_URL": raw})
+
+
+def test_public_url_loses_its_trailing_slash() -> None:
+    assert Settings.from_env({}).public_url == ""
+    got = Settings.from_env({"PUBLIC_URL": "https://dw.example.org/watch/"}).public_url
+    assert got == "https://dw.example.org/watch"
