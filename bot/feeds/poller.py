@@ -29,6 +29,8 @@ from bot.types import StoredEntry, StoryChange
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 600
+# What users see (the feed list, notices) when polling failed on our side; details go to the log.
+INTERNAL_ERROR = "internal error on the bot's side (details in its log); the feed will be retried"
 CLAIM_BATCH = 100
 
 
@@ -239,20 +241,20 @@ class Poller:
             metrics.record_fetch_error(exc.kind)
             metrics.record_poll("error", asyncio.get_running_loop().time() - started)
             return await self._fail(feed, str(exc), exc.kind, exc.retry_after)
-        except Exception as exc:  # a bug must not stop the other feeds
-            log.exception("unexpected error fetching feed %d", feed.id)
+        except Exception:  # a bug must not stop the other feeds
+            log.exception("unexpected error fetching feed %d (%s)", feed.id, feed.url)
             metrics.record_fetch_error("internal")
-            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+            return await self._fail(feed, INTERNAL_ERROR, "internal", None)
         metrics.record_poll(fetched.status, asyncio.get_running_loop().time() - started)
         try:
             return await self._store(feed, fetched)
         except ParseError as exc:
             metrics.record_fetch_error("parse")
             return await self._fail(feed, str(exc), "parse", None)
-        except Exception as exc:
-            log.exception("unexpected error storing feed %d", feed.id)
+        except Exception:
+            log.exception("unexpected error storing feed %d (%s)", feed.id, feed.url)
             metrics.record_fetch_error("internal")
-            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+            return await self._fail(feed, INTERNAL_ERROR, "internal", None)
 
     async def _store(
         self, feed: repo.FeedState, fetched: FetchResult, parsed: ParsedFeed | None = None
@@ -350,8 +352,12 @@ class Poller:
         )
         if retry_after is not None:
             delay = max(delay, min(retry_after, 7 * 86_400))
-        # Rate limiting is the server asking us to wait, not the feed being broken.
-        counts = kind not in {"rate_limited"}
+        if kind == "internal":
+            # Our failure, not the feed's: poll it again as usual.
+            delay = jittered(self._interval(feed, False), self.rng)
+        # Rate limiting is the server asking us to wait, not the feed being broken; an internal
+        # error (a bug, the database) is not the feed's fault either.
+        counts = kind not in {"rate_limited", "internal"}
         error_count = failures if counts else feed.error_count
         reason = None
         if counts and error_count >= self.settings.disable_after:

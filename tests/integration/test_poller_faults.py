@@ -1,0 +1,176 @@
+"""The poller under faults: hostile items, storage failures, stops and crashes, huge feeds."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.feeds.fetch import FetchConfig, Fetcher
+from bot.feeds.poller import Poller, PollSettings
+from bot.storage import repository as repo
+from bot.storage.db import Database
+from bot.storage.schema import EntryRow, FeedRow
+from bot.types import FeedItem, StoredEntry, StoryChange
+from tests.integration.feedserver import FeedServer
+from tests.integration.rssgen import Item, rss
+from tests.integration.test_poller import Clock, add
+
+GOOD = [Item(f"good-{n}", f"Good headline {n}", f"Good body {n}") for n in range(3)]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    f = Fetcher(FetchConfig(allow_private=True, read_timeout=5, connect_timeout=2))
+    try:
+        yield f
+    finally:
+        await f.close()
+
+
+def with_raw_items(items: Sequence[Item], raw: Sequence[str]) -> str:
+    """An RSS document with these items plus raw item markup (not escaped: hostile on purpose)."""
+    return rss(items).replace("</channel>", "".join(raw) + "</channel>")
+
+
+# Items no database could store as they come: a NUL in the title, guid and author, a lone
+# surrogate (as a character reference) in the title and the description, references to numbers
+# beyond Unicode, which crashed feedparser.
+GUID = '<guid isPermaLink="false">'
+BAD_ITEMS = [
+    f"<item><title>NUL \x00 in the title</title>{GUID}bad-\x00nul</guid>"
+    "<author>Ann\x00 Writer</author><link>https://news.example/nul\x00</link></item>",
+    f"<item><title>Surrogate &#xD800; in the title</title>{GUID}bad-surrogate</guid>"
+    "<description>Lone &#xDC00; surrogate and &#0; nothing</description></item>",
+    "<item><title>Beyond Unicode &#x110000; and &#99999999999999;</title>"
+    f"{GUID}bad-beyond</guid></item>",
+]
+
+
+def printable(value: str | None) -> bool:
+    """Say whether a stored string holds none of the characters a database cannot keep."""
+    return value is None or not any(
+        (ord(c) < 0x20 and c not in "\t\n\r") or 0xD800 <= ord(c) < 0xE000 for c in value
+    )
+
+
+async def test_bad_items_are_cleaned_and_never_cost_the_feed_its_good_items(
+    database: Database, fetcher: Fetcher, server: FeedServer
+) -> None:
+    clock = Clock()
+    server.set("/f.xml", rss(GOOD[:1]))
+    feed_id = await add(database, server.url("/f.xml"), clock)
+    poller = Poller(database, fetcher, PollSettings(disable_after=2), clock=clock)
+    await poller.poll_due()
+
+    server.set("/f.xml", with_raw_items(GOOD, BAD_ITEMS))
+    for _ in range(3):  # more polls than disable_after: a failure would disable the feed
+        clock.advance(3600)
+        report = await poller.poll_due(force=True)
+        assert [r.status for r in report.results] in (["ok"], ["unchanged"])
+
+    async with database.sessions() as session:
+        feed = await session.get(FeedRow, feed_id)
+        entries = {e.guid: e for e in await session.scalars(select(EntryRow))}
+    assert feed is not None
+    assert (feed.status, feed.error_count, feed.last_error) == ("active", 0, None)
+    assert {"good-0", "good-1", "good-2"} <= set(entries)
+    cleaned = {
+        "bad-nul": "NUL in the title",
+        "bad-surrogate": "Surrogate \ufffd in the title",
+        "bad-beyond": "Beyond Unicode \ufffd and \ufffd",
+    }
+    assert {guid: entries[guid].title for guid in cleaned} == cleaned
+    assert entries["bad-surrogate"].summary == "Lone \ufffd surrogate and \ufffd nothing"
+    assert entries["bad-nul"].author == "Ann Writer"
+    assert entries["bad-nul"].link == "https://news.example/nul"
+    for entry in entries.values():
+        assert all(
+            printable(v) for v in (entry.guid, entry.title, entry.summary, entry.link, entry.author)
+        )
+
+
+async def test_an_unstorable_item_is_dropped_alone_and_logged(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    feed_id = await add(database, "https://feeds.example/a.xml", clock)
+    items = [
+        FeedItem(guid="good-0", title="Good headline 0"),
+        # Reached storage without the parser's cleaning: no database can encode this guid.
+        FeedItem(guid="bad-\ud800", title="Surrogate in the guid"),
+        FeedItem(guid="bad-title", title="Surrogate \udc00 in the title"),
+        FeedItem(guid="good-1", title="Good headline 1"),
+        # These two reach the database, which refuses them: the batch is retried row by row.
+        FeedItem(guid="bad-author", title="Surrogate in the author", author="Ann \udc00"),
+        FeedItem(guid="nul-title", title="NUL \x00 in the title (SQLite keeps it)"),
+        FeedItem(guid="good-2", title="Good headline 2"),
+    ]
+    caplog.set_level(logging.WARNING, logger="bot.storage.repository")
+    async with database.sessions() as session, session.begin():
+        new, _ = await repo.store_items(
+            session, feed_id, "Feed", items, now=clock(), baseline=False
+        )
+    kept = ["good-0", "good-1", "good-2"]
+    if database.is_sqlite:
+        kept.insert(2, "nul-title")
+    assert [e.item.guid for e in new] == kept
+    async with database.sessions() as session:
+        stored = set(await session.scalars(select(EntryRow.guid)))
+    assert stored == set(kept)
+    dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert len(dropped) == len(items) - len(kept)
+    assert all(f"feed {feed_id}" in m for m in dropped)
+    for guid in ("bad-\\ud800", "bad-title", "bad-author"):
+        assert any(guid in m for m in dropped)
+
+
+class BrokenStorage:
+    """A pipeline whose database work fails the way a real storage fault does (with SQL)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def process(
+        self, session: AsyncSession, entries: Sequence[StoredEntry], now: datetime
+    ) -> list[StoryChange]:
+        self.calls += 1
+        await session.execute(text("SELECT no_such_column FROM entries"))
+        return []
+
+
+async def test_internal_errors_never_disable_a_feed_nor_show_sql(
+    database: Database, fetcher: Fetcher, server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    server.set("/f.xml", rss(GOOD))
+    feed_id = await add(database, server.url("/f.xml"), clock)
+    broken = BrokenStorage()
+    poller = Poller(database, fetcher, PollSettings(disable_after=3), pipeline=broken, clock=clock)
+    caplog.set_level(logging.ERROR, logger="bot.feeds.poller")
+    for _ in range(5):
+        report = await poller.poll_due(force=True)
+        assert [r.status for r in report.results] == ["error"]
+        clock.advance(3600)
+    assert broken.calls == 5
+    async with database.sessions() as session:
+        feed = await session.get(FeedRow, feed_id)
+    assert feed is not None
+    assert (feed.status, feed.error_count, feed.disabled_reason) == ("active", 0, None)
+    assert feed.last_error_kind == "internal"
+    shown = feed.last_error or ""
+    assert "internal error" in shown
+    for leak in ("SELECT", "no_such_column", "SQL", "sqlalche"):
+        assert leak not in shown
+    # The details are in the log, for the operator.
+    assert any("no_such_column" in (r.exc_text or "") for r in caplog.records)
