@@ -28,7 +28,10 @@ from bot.types import StoredEntry, StoryChange
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 600
+# How long a claimed feed stays reserved for the poller that claimed it. While the poller works
+# on its claims a heartbeat renews them every third of this, so a slow fetch keeps its feeds; a
+# clean stop gives them back at once, and after a crash they are free again within this time.
+LEASE_SECONDS = 60
 # What users see (the feed list, notices) when polling failed on our side; details go to the log.
 INTERNAL_ERROR = "internal error on the bot's side (details in its log); the feed will be retried"
 CLAIM_BATCH = 100
@@ -60,6 +63,11 @@ class PollSettings:
     interval_max: int = 21_600
     disable_after: int = 10
     backoff_base: int = 60
+    lease_s: float = LEASE_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.lease_s <= 0:
+            raise ValueError("lease_s must be positive")
 
 
 @dataclass(slots=True)
@@ -168,29 +176,70 @@ class Poller:
         """
         report = PollReport()
         round_start = self.clock()
+        heartbeat = asyncio.create_task(self._heartbeat(), name="poller-lease-heartbeat")
+        try:
+            while True:
+                now = self.clock()
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    claimed = await repo.claim_due_feeds(
+                        session,
+                        owner=self.owner,
+                        now=now,
+                        lease_s=self.settings.lease_s,
+                        limit=CLAIM_BATCH,
+                        force=force,
+                        round_start=round_start,
+                    )
+                if not claimed:
+                    break
+                results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
+                await self._record_quiet(results)
+                report.results.extend(results)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            # Stopped or failed mid-round: give back the feeds not finished, due as they were.
+            await self._release_claims()
+        self.last_round_at = self.clock()
+        return report
+
+    async def _heartbeat(self) -> None:
+        """Renew this poller's leases every third of their length while a round runs."""
         while True:
-            now = self.clock()
+            await asyncio.sleep(self.settings.lease_s / 3)
+            try:
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    await repo.renew_leases(
+                        session,
+                        owner=self.owner,
+                        until=self.clock() + timedelta(seconds=self.settings.lease_s),
+                    )
+            except Exception:  # the next beat tries again; the round itself reports real trouble
+                log.warning("could not renew the poller's feed leases", exc_info=True)
+
+    async def _release_claims(self) -> None:
+        """Free every feed this poller still holds, so another poller can take it now."""
+        try:
             async with (
                 self.database.writing(),
                 self.database.sessions() as session,
                 session.begin(),
             ):
-                claimed = await repo.claim_due_feeds(
-                    session,
-                    owner=self.owner,
-                    now=now,
-                    lease_s=LEASE_SECONDS,
-                    limit=CLAIM_BATCH,
-                    force=force,
-                    round_start=round_start,
-                )
-            if not claimed:
-                break
-            results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
-            await self._record_quiet(results)
-            report.results.extend(results)
-        self.last_round_at = self.clock()
-        return report
+                released = await repo.release_leases(session, owner=self.owner)
+        except Exception:  # they expire on their own within the lease length
+            log.warning("could not release the poller's feed leases", exc_info=True)
+            return
+        if released:
+            log.info("released %d feed leases", released)
 
     async def ingest(
         self, feed_id: int, fetched: FetchResult, parsed: ParsedFeed | None = None
@@ -403,7 +452,9 @@ class Poller:
         try:
             while not stop.is_set():
                 try:
-                    report = await self.poll_due()
+                    report = await self._round_unless_stopped(stop)
+                    if report is None:
+                        break
                     self.last_error = None
                     if report.results and on_round is not None:
                         await on_round()
@@ -423,6 +474,23 @@ class Poller:
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
             self._running = False
+
+    async def _round_unless_stopped(self, stop: asyncio.Event) -> PollReport | None:
+        """Run one round; when ``stop`` is set first, cancel it (its claims are released)."""
+        round_task = asyncio.create_task(self.poll_due(), name="poll-round")
+        stopping = asyncio.create_task(stop.wait(), name="poll-stop")
+        try:
+            await asyncio.wait({round_task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not round_task.done():
+                round_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({round_task})
+        if round_task.cancelled():
+            log.info("poll round stopped; its unfinished feeds were given back")
+            return None
+        return round_task.result()
 
     async def _seconds_until_next(self) -> float:
         async with self.database.sessions() as session:

@@ -250,7 +250,7 @@ async def claim_due_feeds(
     *,
     owner: str,
     now: datetime,
-    lease_s: int,
+    lease_s: float,
     limit: int,
     force: bool = False,
     round_start: datetime | None = None,
@@ -283,6 +283,24 @@ async def claim_due_feeds(
             {"ids": [s.id for s in states]},
         )
     return states
+
+
+async def renew_leases(session: AsyncSession, *, owner: str, until: datetime) -> int:
+    """Extend every lease ``owner`` holds to ``until``; return how many feeds it holds."""
+    result = await session.execute(
+        update(_FEEDS).where(_FEEDS.c.lease_owner == owner).values(lease_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_leases(session: AsyncSession, *, owner: str) -> int:
+    """Free every feed ``owner`` still holds (it stays due); return how many there were."""
+    result = await session.execute(
+        update(_FEEDS)
+        .where(_FEEDS.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def get_feed_state(session: AsyncSession, feed_id: int) -> FeedState | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 
 import pytest
@@ -174,3 +176,115 @@ async def test_internal_errors_never_disable_a_feed_nor_show_sql(
         assert leak not in shown
     # The details are in the log, for the operator.
     assert any("no_such_column" in (r.exc_text or "") for r in caplog.records)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> None:
+    """Wait until ``check`` says yes, for at most ``seconds`` (asked every 10 ms)."""
+    for _ in range(int(seconds * 100)):
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not true after {seconds} s")
+
+
+async def wait_for_hits(server: FeedServer, path: str, hits: int) -> None:
+    """Wait until the server has seen ``hits`` requests for path."""
+
+    async def seen() -> bool:
+        return server.hits(path) >= hits
+
+    await eventually(seen)
+
+
+async def lease_of(database: Database, feed_id: int) -> tuple[str | None, datetime | None]:
+    async with database.sessions() as session:
+        feed = await session.get(FeedRow, feed_id)
+    assert feed is not None
+    return feed.lease_owner, feed.lease_until
+
+
+async def test_a_clean_stop_mid_fetch_gives_the_feed_back_at_once(
+    database: Database, server: FeedServer
+) -> None:
+    clock = Clock()
+    server.set("/slow.xml", rss(GOOD), delay=60)
+    feed_id = await add(database, server.url("/slow.xml"), clock)
+    fetcher = Fetcher(FetchConfig(allow_private=True, read_timeout=120))
+    try:
+        first = Poller(database, fetcher, PollSettings(), clock=clock)
+        stop = asyncio.Event()
+        running = asyncio.create_task(first.run(stop))
+        await wait_for_hits(server, "/slow.xml", 1)
+        assert (await lease_of(database, feed_id))[0] == first.owner
+        stop.set()
+        # The stop does not wait for the 60 s fetch: the round is cancelled, its claims released.
+        await asyncio.wait_for(running, timeout=10)
+        assert await lease_of(database, feed_id) == (None, None)
+
+        server.set("/slow.xml", rss(GOOD))
+        restarted = Poller(database, fetcher, PollSettings(), clock=clock)
+        report = await restarted.poll_due()  # same instant: nothing waits for a lease
+        assert [(r.feed_id, r.status) for r in report.results] == [(feed_id, "baseline")]
+    finally:
+        await fetcher.close()
+
+
+async def test_a_crashed_poller_s_feeds_are_free_after_the_short_lease(
+    database: Database, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    server.set("/slow.xml", rss(GOOD), delay=60)
+    feed_id = await add(database, server.url("/slow.xml"), clock)
+    fetcher = Fetcher(FetchConfig(allow_private=True, read_timeout=120))
+    try:
+        crashed = Poller(database, fetcher, PollSettings(lease_s=30), clock=clock)
+
+        async def dies_first() -> None:
+            """A killed process runs no clean-up."""
+
+        monkeypatch.setattr(crashed, "_release_claims", dies_first)
+        polling = asyncio.create_task(crashed.poll_due())
+        await wait_for_hits(server, "/slow.xml", 1)
+        polling.cancel()  # its tasks and its heartbeat are gone, its lease stays
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        assert (await lease_of(database, feed_id))[0] == crashed.owner
+
+        server.set("/slow.xml", rss(GOOD))
+        other = Poller(database, fetcher, PollSettings(lease_s=30), clock=clock)
+        clock.advance(29)
+        assert (await other.poll_due()).results == []
+        clock.advance(2)  # the 30 s lease ran out: no need to wait ten minutes
+        report = await other.poll_due()
+        assert [(r.feed_id, r.status) for r in report.results] == [(feed_id, "baseline")]
+    finally:
+        await fetcher.close()
+
+
+async def test_a_long_fetch_keeps_its_lease_through_the_heartbeat(
+    database: Database, server: FeedServer
+) -> None:
+    clock = Clock()
+    server.set("/slow.xml", rss(GOOD), delay=3)
+    feed_id = await add(database, server.url("/slow.xml"), clock)
+    fetcher = Fetcher(FetchConfig(allow_private=True, read_timeout=30))
+    try:
+        slow = Poller(database, fetcher, PollSettings(lease_s=1.5), clock=clock)
+        polling = asyncio.create_task(slow.poll_due())
+        await wait_for_hits(server, "/slow.xml", 1)
+        clock.advance(60)  # far past the lease taken at the claim
+
+        async def renewed() -> bool:  # a beat every 0.5 s extends it from the new time
+            until = (await lease_of(database, feed_id))[1]
+            return until is not None and until > clock()
+
+        await eventually(renewed, seconds=5)
+
+        other = Poller(database, fetcher, PollSettings(lease_s=1.5), clock=clock)
+        assert (await other.poll_due()).results == []
+        report = await polling
+        assert [(r.feed_id, r.status) for r in report.results] == [(feed_id, "baseline")]
+        assert server.hits("/slow.xml") == 1
+        assert await lease_of(database, feed_id) == (None, None)
+    finally:
+        await fetcher.close()
