@@ -115,6 +115,7 @@ class App:
                 interval_default=settings.poll_interval_default,
                 interval_max=settings.poll_interval_max,
                 disable_after=settings.feed_disable_after,
+                lease_s=settings.poll_lease_seconds,
             ),
             pipeline=self.pipeline,
             on_feed_disabled=self._feed_disabled,

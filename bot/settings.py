@@ -268,6 +268,7 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "POLL_INTERVAL_DEFAULT": (_int_parser(60, 86_400), "900"),
     "POLL_INTERVAL_MAX": (_int_parser(60, 7 * 86_400), "21600"),
     "FEED_DISABLE_AFTER": (_int_parser(1, 1000), "10"),
+    "POLL_LEASE_SECONDS": (_int_parser(10, 3600), "60"),
     "FETCH_CONNECT_TIMEOUT": (_float_parser(0.1, 120), "10"),
     "FETCH_READ_TIMEOUT": (_float_parser(0.1, 600), "30"),
     "FETCH_MAX_BYTES": (_int_parser(10_000, 100_000_000), "5000000"),
@@ -307,6 +308,7 @@ class Settings:
     poll_interval_default: int = 900
     poll_interval_max: int = 21_600
     feed_disable_after: int = 10
+    poll_lease_seconds: int = 60
     fetch_connect_timeout: float = 10.0
     fetch_read_timeout: float = 30.0
     fetch_max_bytes: int = 5_000_000

@@ -110,7 +110,24 @@ _BLOCK_TAGS = frozenset(
 )
 # Mislabelled content types and charsets: feedparser coped, nothing was lost.
 _BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Characters no database, JSON document or XML text can hold: C0 controls (NUL among them;
+# tab, newline and carriage return kept), the non-characters U+FFFE and U+FFFF, and lone
+# surrogates (replaced by U+FFFD so the reader sees something was there).
+_UNSTORABLE: dict[int, int | None] = {
+    **dict.fromkeys((c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)), None),
+    **dict.fromkeys(range(0xD800, 0xE000), 0xFFFD),
+    0xFFFE: None,
+    0xFFFF: None,
+}
+_INVISIBLE = {**dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")), **_UNSTORABLE}
+# The entries table's column sizes: a longer guid is replaced by its hash, a longer link dropped.
+MAX_GUID = 2048
+MAX_LINK = 2048
+MAX_AUTHOR = 500
+# A numeric character reference: feedparser's fallback parser crashes on one naming a surrogate
+# or a number beyond Unicode (UnicodeEncodeError, ValueError, OverflowError).
+_CHARREF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]+)|0*([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
 
 
 def _memoise_feedparser_base_uri() -> None:
@@ -200,8 +217,36 @@ class _TextExtractor(HTMLParser):
 
 
 def fold_whitespace(text: str) -> str:
-    """Collapse runs of whitespace (and drop invisible characters) into single spaces."""
+    """Collapse runs of whitespace (and drop invisible and unstorable characters)."""
     return " ".join(text.translate(_INVISIBLE).split())
+
+
+def strip_unstorable(text: str) -> str:
+    """Drop NUL and the other characters no database can store; lone surrogates become U+FFFD."""
+    return text.translate(_UNSTORABLE)
+
+
+def _xml_char(code: int) -> bool:
+    return (
+        code in (0x09, 0x0A, 0x0D)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _safe_charref(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1) or match.group(2)
+    if len(digits) <= 7 and _xml_char(int(digits, 16 if match.group(1) else 10)):
+        return match.group()
+    return _REPLACEMENT_REF
+
+
+def neutralise_charrefs(body: bytes) -> bytes:
+    """Replace character references XML forbids (``&#xD800;``, ``&#0;``…) with U+FFFD's."""
+    if b"&#" not in body:
+        return body
+    return _CHARREF.sub(_safe_charref, body)
 
 
 def html_to_text(html: str) -> str:
@@ -333,14 +378,19 @@ def _entry_to_item(
     summary = _text(dict.get(entry, "summary_detail"), dict.get(entry, "summary"))
     content = _content(entry)
     raw_link = dict.get(entry, "link")
-    link = canonicalize_url(raw_link, base_url) if isinstance(raw_link, str) and raw_link else None
-    if link is not None and not link.startswith(("http://", "https://")):
+    link = None
+    if isinstance(raw_link, str) and raw_link:
+        link = canonicalize_url(strip_unstorable(raw_link), base_url)
+    if link is not None and (not link.startswith(("http://", "https://")) or len(link) > MAX_LINK):
         link = None
     published = _date(entry, now)
     raw_id = dict.get(entry, "id")
-    guid = raw_id.strip() if isinstance(raw_id, str) else ""
+    guid = strip_unstorable(raw_id).strip() if isinstance(raw_id, str) else ""
+    if len(guid) > MAX_GUID:
+        guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
     if not guid:
         guid = link or "sha256:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    author = _author(entry)
     return FeedItem(
         guid=guid,
         title=title,
@@ -349,7 +399,7 @@ def _entry_to_item(
         link=link,
         published=published or now,
         published_in_feed=published is not None,
-        author=_author(entry),
+        author=author[:MAX_AUTHOR] if author else None,
         tags=_tags(entry),
         lang=_entry_lang(entry) or feed_lang,
     )
@@ -377,12 +427,16 @@ def parse_feed(
     headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
     # A stream, never bytes or str: feedparser opens a bytes/str that names a local file.
     # Sanitising and URI rewriting inside HTML are skipped: every HTML field becomes plain text.
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(neutralise_charrefs(body)),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except (UnicodeError, ValueError, OverflowError) as crash:
+        # What the rewrite above cannot reach (a UTF-16 body, say) still crashes feedparser.
+        raise ParseError(f"not a feed: unreadable characters ({type(crash).__name__})") from crash
     exc = parsed.get("bozo_exception")
     problem = None
     if parsed.get("bozo") and not isinstance(exc, _BENIGN):
@@ -405,7 +459,9 @@ def parse_feed(
             continue
         items[item.guid] = item
     site = feed.get("link")
-    site_url = canonicalize_url(site, base_url) if isinstance(site, str) and site else None
+    site_url = None
+    if isinstance(site, str) and site:
+        site_url = canonicalize_url(strip_unstorable(site), base_url)
     warning = None
     if problem:
         warning = f"the feed is not well-formed ({problem}); kept {len(items)} items"

@@ -30,10 +30,17 @@ from bot.types import StoredEntry, StoryChange
 log = logging.getLogger(__name__)
 _DRIVER_PREFIX = re.compile(r"^\([\w.]+\)\s*")
 
-LEASE_SECONDS = 600
+# How long a claimed feed stays reserved for the poller that claimed it. While the poller works
+# on its claims a heartbeat renews them every third of this, so a slow fetch keeps its feeds; a
+# clean stop gives them back at once, and after a crash they are free again within this time.
+LEASE_SECONDS = 60
+# What users see (the feed list, notices) when polling failed on our side; details go to the log.
+INTERNAL_ERROR = "internal error on the bot's side (details in its log); the feed will be retried"
 # Seconds before the next round after a round that failed as a whole.
 ROUND_RETRY_SECONDS = 30.0
 CLAIM_BATCH = 100
+# Items stored and classified per transaction; the event loop runs other work between batches.
+STORE_BATCH = 200
 
 
 def utcnow() -> datetime:
@@ -62,6 +69,11 @@ class PollSettings:
     interval_max: int = 21_600
     disable_after: int = 10
     backoff_base: int = 60
+    lease_s: float = LEASE_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.lease_s <= 0:
+            raise ValueError("lease_s must be positive")
 
 
 @dataclass(slots=True)
@@ -174,29 +186,70 @@ class Poller:
         """
         report = PollReport()
         round_start = self.clock()
+        heartbeat = asyncio.create_task(self._heartbeat(), name="poller-lease-heartbeat")
+        try:
+            while True:
+                now = self.clock()
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    claimed = await repo.claim_due_feeds(
+                        session,
+                        owner=self.owner,
+                        now=now,
+                        lease_s=self.settings.lease_s,
+                        limit=CLAIM_BATCH,
+                        force=force,
+                        round_start=round_start,
+                    )
+                if not claimed:
+                    break
+                results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
+                await self._record_quiet(results)
+                report.results.extend(results)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            # Stopped or failed mid-round: give back the feeds not finished, due as they were.
+            await self._release_claims()
+        self.last_round_at = self.clock()
+        return report
+
+    async def _heartbeat(self) -> None:
+        """Renew this poller's leases every third of their length while a round runs."""
         while True:
-            now = self.clock()
+            await asyncio.sleep(self.settings.lease_s / 3)
+            try:
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    await repo.renew_leases(
+                        session,
+                        owner=self.owner,
+                        until=self.clock() + timedelta(seconds=self.settings.lease_s),
+                    )
+            except Exception:  # the next beat tries again; the round itself reports real trouble
+                log.warning("could not renew the poller's feed leases", exc_info=True)
+
+    async def _release_claims(self) -> None:
+        """Free every feed this poller still holds, so another poller can take it now."""
+        try:
             async with (
                 self.database.writing(),
                 self.database.sessions() as session,
                 session.begin(),
             ):
-                claimed = await repo.claim_due_feeds(
-                    session,
-                    owner=self.owner,
-                    now=now,
-                    lease_s=LEASE_SECONDS,
-                    limit=CLAIM_BATCH,
-                    force=force,
-                    round_start=round_start,
-                )
-            if not claimed:
-                break
-            results = await asyncio.gather(*(self._poll_reporting(f, on_feed) for f in claimed))
-            await self._record_quiet(results)
-            report.results.extend(results)
-        self.last_round_at = self.clock()
-        return report
+                released = await repo.release_leases(session, owner=self.owner)
+        except Exception:  # they expire on their own within the lease length
+            log.warning("could not release the poller's feed leases", exc_info=True)
+            return
+        if released:
+            log.info("released %d feed leases", released)
 
     async def ingest(
         self, feed_id: int, fetched: FetchResult, parsed: ParsedFeed | None = None
@@ -247,20 +300,20 @@ class Poller:
             metrics.record_fetch_error(exc.kind)
             metrics.record_poll("error", asyncio.get_running_loop().time() - started)
             return await self._fail(feed, str(exc), exc.kind, exc.retry_after)
-        except Exception as exc:  # a bug must not stop the other feeds
-            log.exception("unexpected error fetching feed %d", feed.id)
+        except Exception:  # a bug must not stop the other feeds
+            log.exception("unexpected error fetching feed %d (%s)", feed.id, feed.url)
             metrics.record_fetch_error("internal")
-            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+            return await self._fail(feed, INTERNAL_ERROR, "internal", None)
         metrics.record_poll(fetched.status, asyncio.get_running_loop().time() - started)
         try:
             return await self._store(feed, fetched)
         except ParseError as exc:
             metrics.record_fetch_error("parse")
             return await self._fail(feed, str(exc), "parse", None)
-        except Exception as exc:
-            log.exception("unexpected error storing feed %d", feed.id)
+        except Exception:
+            log.exception("unexpected error storing feed %d (%s)", feed.id, feed.url)
             metrics.record_fetch_error("internal")
-            return await self._fail(feed, f"internal error: {exc}", "internal", None)
+            return await self._fail(feed, INTERNAL_ERROR, "internal", None)
 
     async def _store(
         self, feed: repo.FeedState, fetched: FetchResult, parsed: ParsedFeed | None = None
@@ -270,7 +323,6 @@ class Poller:
         title: str | None = None
         site_url: str | None = None
         lang: str | None = None
-        changed = False
         if fetched.status == "ok" and fetched.body is not None:
             if parsed is None:
                 if looks_like_html(fetched.body, fetched.content_type):
@@ -290,33 +342,52 @@ class Poller:
             items = parsed.items
             if lang and not feed.lang:
                 items = tuple(i if i.lang else replace(i, lang=lang) for i in items)
-            async with (
-                self.database.writing(),
-                self.database.sessions() as session,
-                session.begin(),
-            ):
-                new, updated = await repo.store_items(
-                    session, feed.id, feed_title, items, now=now, baseline=not feed.baseline_done
-                )
-                changed = bool(new or updated)
-                if self.pipeline is not None and (new or updated):
-                    result.stories = await self.pipeline.process(session, [*new, *updated], now)
-                interval = self._interval(feed, changed)
-                await repo.record_success(
-                    session,
-                    feed.id,
-                    now=now,
-                    next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
-                    interval_s=interval,
-                    etag=fetched.etag,
-                    last_modified=fetched.last_modified,
-                    body_hash=fetched.body_hash,
-                    had_new=bool(new),
-                    title=title,
-                    site_url=site_url,
-                    lang=lang,
-                    new_url=fetched.permanent_redirect,
-                )
+            new: list[StoredEntry] = []
+            updated: list[StoredEntry] = []
+            # A few hundred items per transaction, the loop free in between: a feed of 19,000
+            # new items never holds the loop (nor SQLite's write lock) for the whole feed. The
+            # feed's bookkeeping is written with its last batch, so after a crash mid-feed the
+            # next poll fetches it again and stores the rest, nothing twice.
+            starts = range(0, max(len(items), 1), STORE_BATCH)
+            for start in starts:
+                if start:
+                    await asyncio.sleep(0)
+                async with (
+                    self.database.writing(),
+                    self.database.sessions() as session,
+                    session.begin(),
+                ):
+                    batch_new, batch_updated = await repo.store_items(
+                        session,
+                        feed.id,
+                        feed_title,
+                        items[start : start + STORE_BATCH],
+                        now=now,
+                        baseline=not feed.baseline_done,
+                    )
+                    new += batch_new
+                    updated += batch_updated
+                    if self.pipeline is not None and (batch_new or batch_updated):
+                        result.stories += await self.pipeline.process(
+                            session, [*batch_new, *batch_updated], now
+                        )
+                    if start == starts[-1]:
+                        interval = self._interval(feed, bool(new or updated))
+                        await repo.record_success(
+                            session,
+                            feed.id,
+                            now=now,
+                            next_poll_at=now + timedelta(seconds=jittered(interval, self.rng)),
+                            interval_s=interval,
+                            etag=fetched.etag,
+                            last_modified=fetched.last_modified,
+                            body_hash=fetched.body_hash,
+                            had_new=bool(new),
+                            title=title,
+                            site_url=site_url,
+                            lang=lang,
+                            new_url=fetched.permanent_redirect,
+                        )
             if not feed.baseline_done:
                 result.status = "baseline"
                 result.stories = [s for s in result.stories if not s.created]
@@ -358,8 +429,12 @@ class Poller:
         )
         if retry_after is not None:
             delay = max(delay, min(retry_after, 7 * 86_400))
-        # Rate limiting is the server asking us to wait, not the feed being broken.
-        counts = kind not in {"rate_limited"}
+        if kind == "internal":
+            # Our failure, not the feed's: poll it again as usual.
+            delay = jittered(self._interval(feed, False), self.rng)
+        # Rate limiting is the server asking us to wait, not the feed being broken; an internal
+        # error (a bug, the database) is not the feed's fault either.
+        counts = kind not in {"rate_limited", "internal"}
         error_count = failures if counts else feed.error_count
         reason = None
         if counts and error_count >= self.settings.disable_after:
@@ -405,7 +480,9 @@ class Poller:
         try:
             while not stop.is_set():
                 try:
-                    report = await self.poll_due()
+                    report = await self._round_unless_stopped(stop)
+                    if report is None:
+                        break
                     self.last_error = None
                     self.failed_rounds = 0
                     if report.results and on_round is not None:
@@ -430,6 +507,23 @@ class Poller:
                     await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
             self._running = False
+
+    async def _round_unless_stopped(self, stop: asyncio.Event) -> PollReport | None:
+        """Run one round; when ``stop`` is set first, cancel it (its claims are released)."""
+        round_task = asyncio.create_task(self.poll_due(), name="poll-round")
+        stopping = asyncio.create_task(stop.wait(), name="poll-stop")
+        try:
+            await asyncio.wait({round_task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not round_task.done():
+                round_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({round_task})
+        if round_task.cancelled():
+            log.info("poll round stopped; its unfinished feeds were given back")
+            return None
+        return round_task.result()
 
     async def _seconds_until_next(self) -> float:
         async with self.database.sessions() as session:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.errors import FeedError, ParseError, UserError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.opml import parse_opml, starter_feeds, write_opml
-from bot.feeds.parse import discover_feeds, looks_like_html, parse_feed
+from bot.feeds.parse import discover_feeds, looks_like_html
 from bot.feeds.poller import FeedPollResult, Poller, utcnow
 from bot.feeds.urlsafety import validate_url_syntax
 from bot.storage import repository as repo
@@ -75,7 +75,7 @@ class FeedService:
         fetched, discovered_from = await self._fetch_feed(url)
         body = fetched.body or b""
         try:
-            parsed = parse_feed(
+            parsed = await self.poller.parser.parse(
                 body,
                 base_url=fetched.final_url,
                 content_type=fetched.content_type,

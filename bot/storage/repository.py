@@ -6,11 +6,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
 
 from bot.types import FeedInfo, FeedItem, StoredEntry
 
@@ -249,7 +250,7 @@ async def claim_due_feeds(
     *,
     owner: str,
     now: datetime,
-    lease_s: int,
+    lease_s: float,
     limit: int,
     force: bool = False,
     round_start: datetime | None = None,
@@ -282,6 +283,24 @@ async def claim_due_feeds(
             {"ids": [s.id for s in states]},
         )
     return states
+
+
+async def renew_leases(session: AsyncSession, *, owner: str, until: datetime) -> int:
+    """Extend every lease ``owner`` holds to ``until``; return how many feeds it holds."""
+    result = await session.execute(
+        update(_FEEDS).where(_FEEDS.c.lease_owner == owner).values(lease_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_leases(session: AsyncSession, *, owner: str) -> int:
+    """Free every feed ``owner`` still holds (it stays due); return how many there were."""
+    result = await session.execute(
+        update(_FEEDS)
+        .where(_FEEDS.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def get_feed_state(session: AsyncSession, feed_id: int) -> FeedState | None:
@@ -443,8 +462,15 @@ async def store_items(
     Identity is (feed, guid); a changed date or order is not a change, a changed title, text or
     link is an update. On the baseline poll everything is stored but flagged as baseline.
     """
+    hashed: list[tuple[FeedItem, str]] = []
+    for item in items:
+        try:
+            item.guid.encode()
+            hashed.append((item, item.content_hash))
+        except UnicodeError:  # the parser cleans text; this guards other callers
+            _drop(feed_id, item.guid, "its text cannot be encoded")
     known: dict[str, tuple[int, str, datetime]] = {}
-    guids = [i.guid for i in items]
+    guids = [i.guid for i, _ in hashed]
     for start in range(0, len(guids), _GUID_CHUNK):
         chunk = guids[start : start + _GUID_CHUNK]
         rows = await session.execute(_KNOWN_ENTRIES, {"feed_id": feed_id, "guids": chunk})
@@ -452,29 +478,38 @@ async def store_items(
             known[guid] = (entry_id, content_hash, first_seen)
 
     fresh: list[tuple[FeedItem, str]] = []
-    updated: list[StoredEntry] = []
-    for item in items:
-        digest = item.content_hash
+    changed: list[tuple[FeedItem, str, tuple[int, str, datetime]]] = []
+    for item, digest in hashed:
         seen = known.get(item.guid)
         if seen is None:
             fresh.append((item, digest))
             known[item.guid] = (-1, digest, now)
         elif seen[1] != digest and seen[0] > 0:
-            await session.execute(
-                update(_ENTRIES)
-                .where(_ENTRIES.c.id == seen[0])
-                .values(
-                    link=item.link,
-                    title=item.title,
-                    summary=item.summary,
-                    content=item.content,
-                    author=item.author,
-                    tags=list(item.tags),
-                    content_hash=digest,
-                    updated_at=now,
-                )
-            )
-            updated.append(StoredEntry(seen[0], feed_id, feed_title, item, seen[2], True))
+            changed.append((item, digest, seen))
+    updated: list[StoredEntry] = []
+    if changed:
+        changes = [
+            {
+                "entry_id": seen[0],
+                "link": item.link,
+                "title": item.title,
+                "summary": item.summary,
+                "content": item.content,
+                "author": item.author,
+                "tags": list(item.tags),
+                "content_hash": digest,
+                "updated_at": now,
+            }
+            for item, digest, seen in changed
+        ]
+        done = await _write_rows(
+            session, feed_id, _ENTRY_UPDATE, changes, guids=[i.guid for i, _, _ in changed]
+        )
+        updated = [
+            StoredEntry(seen[0], feed_id, feed_title, item, seen[2], True)
+            for item, _, seen in changed
+            if item.guid in done
+        ]
     new: list[StoredEntry] = []
     if fresh:
         values = [
@@ -496,16 +531,99 @@ async def store_items(
             }
             for item, digest in fresh
         ]
-        # Batched INSERT ... RETURNING, matched back by guid: asking for the rows in parameter
-        # order instead makes SQLAlchemy send one INSERT per row on SQLite (no sort sentinel).
-        inserted = await session.execute(
-            insert(_ENTRIES).returning(_ENTRIES.c.guid, _ENTRIES.c.id), values
+        ids = await _write_rows(
+            session, feed_id, _ENTRY_INSERT, values, guids=[i.guid for i, _ in fresh]
         )
-        ids: dict[str, int] = {row[0]: row[1] for row in inserted}
         new = [
-            StoredEntry(ids[item.guid], feed_id, feed_title, item, now, False) for item, _ in fresh
+            StoredEntry(ids[item.guid], feed_id, feed_title, item, now, False)
+            for item, _ in fresh
+            if item.guid in ids
         ]
     return new, updated
+
+
+# Batched INSERT ... RETURNING, matched back by guid: asking for the rows in parameter order
+# instead makes SQLAlchemy send one INSERT per row on SQLite (no sort sentinel).
+_ENTRY_INSERT = insert(_ENTRIES).returning(_ENTRIES.c.guid, _ENTRIES.c.id)
+# executemany: SET the columns named in each parameter row, WHERE id = its entry_id.
+_ENTRY_UPDATE = update(_ENTRIES).where(_ENTRIES.c.id == bindparam("entry_id"))
+
+
+async def _write_rows(
+    session: AsyncSession,
+    feed_id: int,
+    statement: Executable,
+    rows: list[dict[str, Any]],
+    *,
+    guids: list[str],
+) -> dict[str, int]:
+    """Run an entry INSERT or UPDATE for many rows; return {guid: entry id} of those written.
+
+    The batch runs in a savepoint. When the database refuses it because of the data (a
+    character it cannot store, a value too long), it is retried row by row, each in its own
+    savepoint, and only the rows that still fail are dropped, logged with the feed and guid.
+    """
+    try:
+        async with session.begin_nested():
+            return await _execute_rows(session, statement, rows, guids)
+    except Exception as exc:
+        if not _is_bad_data(exc):
+            raise
+        log.warning(
+            "feed %d: the database refused a batch of %d entries (%s); storing them one by one",
+            feed_id,
+            len(rows),
+            type(exc).__name__,
+        )
+    written: dict[str, int] = {}
+    for row, guid in zip(rows, guids, strict=True):
+        try:
+            async with session.begin_nested():
+                written.update(await _execute_rows(session, statement, [row], [guid]))
+        except Exception as exc:
+            if not _is_bad_data(exc):
+                raise
+            _drop(feed_id, guid, f"the database refused it ({_short_reason(exc)})")
+    return written
+
+
+async def _execute_rows(
+    session: AsyncSession, statement: Executable, rows: list[dict[str, Any]], guids: list[str]
+) -> dict[str, int]:
+    result = await session.execute(statement, rows)
+    if statement is _ENTRY_INSERT:
+        return {row[0]: row[1] for row in result}
+    return {guid: int(row["entry_id"]) for row, guid in zip(rows, guids, strict=True)}
+
+
+def _is_bad_data(exc: BaseException) -> bool:
+    """Say whether a failed write is about the values sent, not about the database itself.
+
+    The database says so with a data exception (SQLSTATE class 22: a NUL in a text, a value
+    too long); a driver that cannot encode a parameter raises a UnicodeError or ValueError,
+    which SQLAlchemy may wrap, with the driver's own error as its cause.
+    """
+    if isinstance(exc, DataError):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            break
+        if isinstance(seen, UnicodeError | ValueError):
+            return True
+        if str(getattr(seen, "sqlstate", None) or "").startswith("22"):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _short_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return type(orig).__name__
+
+
+def _drop(feed_id: int, guid: str, why: str) -> None:
+    log.warning("feed %d: dropped the entry with guid %r: %s", feed_id, guid, why)
 
 
 async def feed_story_ids_since(session: AsyncSession, feed_id: int, since: datetime) -> list[int]:
