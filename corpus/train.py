@@ -86,6 +86,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
+# A language needs this many calibration positives for a threshold of its own.
+LANG_THRESHOLD_MIN_POSITIVES = 20
+
+
 def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
     """Return the probability threshold with the best F1 on (p, y), between two scores."""
     order = np.argsort(-p, kind="stable")
@@ -149,9 +153,19 @@ def train_label(
         raise SystemExit(f"{label}: calibration slope {a:.3f} <= 0: the scores say nothing")
     p = _sigmoid(a * z + b_cal)
     threshold = _best_threshold(p[cal], y[cal])
+    # A language with enough positives gets its own threshold (headlines differ in style).
+    lang_thresholds = {
+        lang: _best_threshold(p[cal & (langs == lang)], y[cal & (langs == lang)])
+        for lang in sorted(set(langs))
+        if y[cal & (langs == lang)].sum() >= LANG_THRESHOLD_MIN_POSITIVES
+    }
+    cut = np.array([lang_thresholds.get(lang, threshold) for lang in langs])
     rules = np.array([1 if label in evidence[k].rule_labels else 0 for k in keep])
-    model_pred = (p >= threshold).astype(int)
-    print(f"{label}: {len(y)} items, {int(y.sum())} positive; threshold {threshold:.3f}")
+    model_pred = (p >= cut).astype(int)
+    print(
+        f"{label}: {len(y)} items, {int(y.sum())} positive; threshold {threshold:.3f}"
+        + "".join(f", {lang} {t:.3f}" for lang, t in lang_thresholds.items())
+    )
     groups = [("all", np.ones(len(y), bool))]
     groups += [(lang, langs == lang) for lang in sorted(set(langs))]
     if calibrate:
@@ -164,7 +178,7 @@ def train_label(
             f"rules {_fmt(_counts(rules[m], y[m]))}"
         )
     w, bias = _fit(X, y, args.family, args.C, args.seed)
-    fitted = (_sigmoid(a * (X @ w + bias)) >= threshold).astype(int)
+    fitted = (_sigmoid(a * (X @ w + bias)) >= cut).astype(int)
     print(f"  training set (fitted)     all model {_fmt(_counts(fitted, y))}")
     weights = {
         str(names[j]): round(float(w[j]), 4) for j in np.flatnonzero(np.abs(w) >= args.prune)
@@ -174,6 +188,7 @@ def train_label(
         "weights": dict(sorted(weights.items())),
         "calibration": {"a": round(a, 6), "b": round(b_cal, 6)},
         "threshold": round(threshold, 4),
+        "lang_thresholds": {lang: round(t, 4) for lang, t in lang_thresholds.items()},
         "validation": {
             "items": len(y),
             "positives": int(y.sum()),
@@ -209,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-rules", action="store_true", help="leave the rule features out")
     parser.add_argument("--no-bigrams", action="store_true")
+    parser.add_argument("--context", action="store_true", help="who the headline names")
+    parser.add_argument("--stems", action="store_true", help="crude word stems of the headline")
+    parser.add_argument("--cross", action="store_true", help="headline stems x who it names")
     parser.add_argument("--combine", choices=("model", "or"), default="model")
     parser.add_argument(
         "--calibrate-on",
@@ -258,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         bigrams=not args.no_bigrams,
         char_ngrams=tuple(int(n) for n in args.char_ngrams.split(",") if n.strip()),
         rules=not args.no_rules,
+        context=args.context,
+        stems=args.stems,
+        cross=args.cross,
     )
     evidence = [evidence_of(i) for i in items]
     feats = [extract(ev, config) for ev in evidence]

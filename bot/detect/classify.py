@@ -492,6 +492,15 @@ def _demonyms() -> frozenset[str]:
     return frozenset(words)
 
 
+def _context(title: _Segment, unknown: list[str]) -> tuple[str, ...]:
+    """Say who the headline names, for the model: known companies, an authority, other names."""
+    names = {m.name for m in title.mentions if m.type in _COMPANY_TYPES}
+    out = [f"co:{min(len(names), 2)}", f"unk:{min(len(unknown), 2)}"]
+    if any(m.type in AUTHORITY_TYPES for m in title.mentions):
+        out.append("auth")
+    return tuple(out)
+
+
 def _real_names(names: list[str]) -> list[str]:
     """Drop nationalities and non-names, and a name that is part of a longer one found too."""
     kept = [n for n in names if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms()]
@@ -664,6 +673,7 @@ def classify_text(
         ),
         totals=totals,
         rule_labels=tuple(label for label in LABELS if totals[label] >= THRESHOLD),
+        context=_context(segments[0], unknown),
     )
     decision = decider(evidence)
     labels = decision.labels

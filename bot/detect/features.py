@@ -6,6 +6,7 @@ builds the training matrix, so the two can never drift apart.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -24,6 +25,8 @@ _WORD = re.compile(r"[^\W_]+")
 _DIGIT = re.compile(r"\d")
 # Rule totals are bucketed: a model can then learn that 0.6 (one summary phrase) is weak.
 _BUCKETS = (0.0, 0.5, 1.0, 1.5, 2.0)
+# The context tokens that headline stems are crossed with.
+_CROSSED = frozenset({"co:1", "co:2", "auth", "unk:1", "unk:2"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,12 @@ class FeatureConfig:
     # Character n-gram sizes of the folded headline, e.g. (3, 5); () for none.
     char_ngrams: tuple[int, ...] = ()
     rules: bool = True
+    # Who the headline names (known companies, authorities, unknown names) and word stems.
+    context: bool = False
+    stems: bool = False
+    # Headline words crossed with who it names ("sues" with two companies, "fines" with an
+    # authority): a linear model cannot make such conjunctions on its own.
+    cross: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON form stored in the model file."""
@@ -45,12 +54,15 @@ class FeatureConfig:
             "summary": self.summary,
             "char_ngrams": list(self.char_ngrams),
             "rules": self.rules,
+            "context": self.context,
+            "stems": self.stems,
+            "cross": self.cross,
         }
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> FeatureConfig:
         """Read the JSON form; unknown keys are an error (a newer model needs newer code)."""
-        known = {"words", "bigrams", "summary", "char_ngrams", "rules"}
+        known = {"words", "bigrams", "summary", "char_ngrams", "rules", "context", "stems", "cross"}
         extra = set(obj) - known
         if extra:
             raise ValueError(f"unknown feature settings: {sorted(extra)}")
@@ -58,6 +70,7 @@ class FeatureConfig:
         if not isinstance(sizes, list) or not all(isinstance(n, int) and n > 0 for n in sizes):
             raise ValueError("char_ngrams must be a list of positive integers")
         flags = {k: obj.get(k, True) for k in ("words", "bigrams", "summary", "rules")}
+        flags.update({k: obj.get(k, False) for k in ("context", "stems", "cross")})
         if not all(isinstance(v, bool) for v in flags.values()):
             raise ValueError("feature flags must be true or false")
         return cls(char_ngrams=tuple(sizes), **flags)
@@ -84,11 +97,44 @@ class Evidence:
     # The rule engine's summed weights per label (after its own damping), and its verdict.
     totals: Mapping[Label, float] = field(default_factory=dict)
     rule_labels: tuple[Label, ...] = ()
+    # Who the headline names: "co:<0|1|2>" known companies, "auth" an authority, "unk:<0|1|2>"
+    # names the gazetteer lacks (bot.detect.classify fills it in).
+    context: tuple[str, ...] = ()
 
 
 def words(text: str) -> list[str]:
     """Return the folded word tokens of text, digits replaced by 0 ("2023" -> "0000")."""
     return _WORD.findall(_DIGIT.sub("0", fold(text)))
+
+
+# Inflections a word stem drops ("sues", "sued", "suing" -> "su"; "bloquée" -> "bloqu").
+_SUFFIXES = (
+    "ements",
+    "ement",
+    "ations",
+    "ation",
+    "ing",
+    "ies",
+    "ied",
+    "ées",
+    "ée",
+    "és",
+    "ed",
+    "es",
+    "ent",
+    "é",
+    "s",
+    "e",
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """Return a crude stem of a folded word: the longest listed suffix off, 3 letters kept."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def _bucket(total: float) -> int:
@@ -112,15 +158,24 @@ def extract(ev: Evidence, config: FeatureConfig) -> dict[str, float]:
     - ``lang:<code>``.
     """
     out: dict[str, float] = {f"lang:{ev.lang}": 1.0}
+    toks = words(ev.title)
     if config.words:
-        _add_ngrams(out, "t:", words(ev.title), config.bigrams)
+        _add_ngrams(out, "t:", toks, config.bigrams)
         if config.summary and ev.summary:
             _add_ngrams(out, "s:", words(ev.summary[:SUMMARY_CHARS]), config.bigrams)
+    if config.stems:
+        out.update(dict.fromkeys(["st:" + stem(t) for t in toks], 1.0))
+    if config.context:
+        out.update(dict.fromkeys(["ctx:" + c for c in ev.context], 1.0))
+    if config.cross:
+        keys = [c for c in ev.context if c in _CROSSED]
+        out.update(dict.fromkeys([f"x:{c}|{stem(t)}" for c in keys for t in toks], 1.0))
     if config.char_ngrams:
-        padded = f" {' '.join(words(ev.title))} "
+        padded = f" {' '.join(toks)} "
         for n in config.char_ngrams:
-            for i in range(len(padded) - n + 1):
-                out[f"c:{padded[i : i + n]}"] = 1.0
+            out.update(
+                dict.fromkeys(["c:" + padded[i : i + n] for i in range(len(padded) - n + 1)], 1.0)
+            )
     if config.rules:
         for hit in sorted(ev.hits, key=lambda h: h.where):
             name = f"rule:{hit.label}:{hit.rule}"

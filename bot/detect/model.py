@@ -47,6 +47,12 @@ class LabelModel:
     platt_a: float
     platt_b: float
     threshold: float
+    # Per language, where its calibration set had enough positives; else ``threshold``.
+    lang_thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, lang: str) -> float:
+        """Return the decision threshold for an item in this language."""
+        return self.lang_thresholds.get(lang, self.threshold)
 
     def margin(self, feats: Mapping[str, float]) -> float:
         """Return the linear score (log-odds before calibration)."""
@@ -146,7 +152,11 @@ def parse_model(obj: Any, source: str = "model") -> Model:
             raise ModelError(f"{where}: calibration 'a' must be positive (a higher score, a "
                              "higher probability)")  # fmt: skip
         threshold = _number(raw, "threshold", where)
-        if not 0.0 < threshold < 1.0:
+        by_lang = raw.get("lang_thresholds", {})
+        if not isinstance(by_lang, dict):
+            raise ModelError(f"{where}: 'lang_thresholds' must map languages to probabilities")
+        lang_thresholds = {str(k): _number(by_lang, str(k), where) for k in by_lang}
+        if not all(0.0 < t < 1.0 for t in (threshold, *lang_thresholds.values())):
             raise ModelError(f"{where}: 'threshold' must be a probability in (0, 1)")
         labels[label] = LabelModel(
             bias=_number(raw, "bias", where),
@@ -154,6 +164,7 @@ def parse_model(obj: Any, source: str = "model") -> Model:
             platt_a=platt_a,
             platt_b=_number(calibration, "b", where),
             threshold=threshold,
+            lang_thresholds=lang_thresholds,
         )
     info = obj.get("trained") or {}
     names = {name for lm in labels.values() for name in lm.weights}
@@ -243,7 +254,7 @@ def decide(ev: Evidence, model: Model | None = None) -> Decision:
         lm = model.labels[label]
         p = lm.probability(margin)
         confidence[label] = round(p, 3)
-        if p >= lm.threshold or (model.combine == "or" and label in ev.rule_labels):
+        if p >= lm.threshold_for(ev.lang) or (model.combine == "or" and label in ev.rule_labels):
             held.append(label)
     labels = tuple(held)
     rule_signals = sorted((h.signal for h in ev.hits), key=lambda s: (-s.weight, s.label, s.phrase))

@@ -36,8 +36,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 # capitalised words ("Bank of America", "Caisse des Dépôts").
 _JOINERS = frozenset({" ", " & ", " and "})
 _PARTICLES = frozenset({"of", "de", "du", "des", "la", "for", "van", "von", "der"})
-# Where a sentence starts, so its first word is capitalised whatever it is.
-_SENTENCE_END = re.compile(r"(?:[.:!?\"“”«»‘(|]|\s[-–—]|(?:^|\s)['’])\s*$")
+# What ends a sentence (or opens a quotation or a title) before a word.
+_SENTENCE_MARKS = frozenset('.:!?"“”«»‘(|')
 _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
@@ -93,6 +93,20 @@ class _Run:
     at_sentence_start: bool
 
 
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Say whether a word at pos opens a sentence (so it is capitalised whatever it is)."""
+    before = text[:pos].rstrip()
+    if not before:
+        return True
+    last = before[-1]
+    if last in _SENTENCE_MARKS:
+        return True
+    spaced = len(before) < 2 or before[-2].isspace()
+    return (last in "-–—" and len(before) >= 2 and before[-2].isspace()) or (
+        last in "'’" and spaced
+    )
+
+
 def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     """Split text into runs of capitalised words outside the known mentions."""
     runs: list[_Run] = []
@@ -102,18 +116,19 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     for m in _WORD.finditer(text):
         s, e = m.span()
         word = m.group()
-        elided = _ELISION.match(word)
-        if elided is not None and e - s > elided.end():
-            s += elided.end()
-            word = word[elided.end() :]
+        if ("'" in word or "’" in word) and (elided := _ELISION.match(word)) is not None:
+            if e - s > elided.end():
+                s += elided.end()
+                word = word[elided.end() :]
         gap = text[prev_end:s]
-        inside_mention = any(ts <= s < te for ts, te in taken)
+        first = word[0]
         capitalised = (
-            _CAP_START.match(word) is not None
+            (first.isupper() or first.isdigit())
+            and _CAP_START.match(word) is not None
             and (not word[0].isdigit() or len(_LETTER.findall(word)) >= 2)
             and _NOT_A_NAME.search(word) is None
         )
-        if capitalised and not inside_mention:
+        if capitalised and not any(ts <= s < te for ts, te in taken):
             joined = cur is not None and (
                 gap in _JOINERS or (pending_particle and gap.strip() == "")
             )
@@ -121,9 +136,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
                 cur.end = e
                 cur.words.append((s, e))
             else:
-                cur = _Run(s, e, [(s, e)], _SENTENCE_END.search(text[:s]) is not None or not gap)
-                if prev_end == 0 and not text[:s].strip():
-                    cur.at_sentence_start = True
+                cur = _Run(s, e, [(s, e)], _opens_sentence(text, s))
                 runs.append(cur)
             pending_particle = False
         elif cur is not None and word in _PARTICLES and gap == " " and not pending_particle:
@@ -198,9 +211,11 @@ def _subject(text: str, run: _Run, nw: NameWords) -> bool:
 
 def _supported(name: str, support: str) -> bool:
     """Say whether the summary writes name capitalised in mid-sentence."""
-    for m in re.finditer(re.escape(name), support):
-        if _SENTENCE_END.search(support[: m.start()]) is None and support[: m.start()].strip():
+    at = support.find(name)
+    while at >= 0:
+        if not _opens_sentence(support, at):
             return True
+        at = support.find(name, at + 1)
     return False
 
 

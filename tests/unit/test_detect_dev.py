@@ -1,9 +1,8 @@
-"""The detector on the labelled dev set (real headlines), split as corpus/split.json says.
+"""The detector on the labelled dev set (real headlines), which the shipped model never saw.
 
-The shipped model was trained on the dev set's training part (with our own batches), so figures
-there only show the training data is fitted. The split's test part (the latest months of each
-language and one outlet per language, never trained on) is the held-out measure; it is small
-(3 cutoff and 6 legal positives), so its floors are loose.
+The model is trained on the real corpus (corpus/, its training part) and our own batches; the
+dev set is not among them, so it is held-out real text for the model (the rules, which are among
+the model's features, were written looking at it). Floors sit a little under the measured run.
 """
 
 from __future__ import annotations
@@ -13,11 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.detect.evaluate import BadLine, LabelledItem, Report, evaluate, parse_labelled_line
-from corpus.dataset import in_test, read_split
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "data" / "labeled" / "dev.jsonl"
-SPLIT = ROOT / "corpus" / "split.json"
 
 pytestmark = pytest.mark.shared_data
 
@@ -39,32 +36,15 @@ def report(items: list[LabelledItem]) -> Report:
     return evaluate(items)
 
 
-@pytest.fixture(scope="module")
-def held_out(items: list[LabelledItem]) -> Report:
-    split = read_split(SPLIT)
-    return evaluate([i for i in items if in_test(i, split)])
+def test_held_out_dev_set(report: Report) -> None:
+    assert report.n >= 700
+    assert report.ours[("all", "cutoff")].f1 >= 0.70
+    assert report.ours[("all", "legal")].f1 >= 0.88
 
 
-@pytest.fixture(scope="module")
-def trained(items: list[LabelledItem]) -> Report:
-    split = read_split(SPLIT)
-    return evaluate([i for i in items if not in_test(i, split)])
-
-
-def test_training_part_is_fitted(trained: Report) -> None:
+def test_beats_the_keyword_baseline(report: Report) -> None:
     for label in ("cutoff", "legal"):
-        assert trained.ours[("all", label)].f1 >= 0.95, label
-
-
-def test_held_out_part(held_out: Report) -> None:
-    assert held_out.n >= 150
-    assert held_out.ours[("all", "cutoff")].f1 >= 0.75
-    assert held_out.ours[("all", "legal")].f1 >= 0.80
-
-
-def test_beats_the_keyword_baseline_on_the_held_out_part(held_out: Report) -> None:
-    for label in ("cutoff", "legal"):
-        assert held_out.ours[("all", label)].f1 > held_out.base[("all", label)].f1 + 0.2
+        assert report.ours[("all", label)].f1 > report.base[("all", label)].f1 + 0.2
 
 
 def test_party_recall(report: Report) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from bot.detect import classify_text
+from bot.detect import classify_text as _classify_text
+from bot.detect.classify import decide_by_rules
+
+# These tests pin the lexicon's rules, so they ask the rule engine itself; the learned model,
+# which takes the rules' verdicts as features, is measured on real text (docs/detection.md).
+classify_text = partial(_classify_text, decider=decide_by_rules)
 
 CUTOFF_EN = [
     "Zoomly pulls the Chatterbox app from its store after a policy dispute",
