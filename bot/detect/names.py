@@ -59,6 +59,9 @@ class NameWords:
     roles: frozenset[str]
     small: frozenset[str]
     subject_verbs: frozenset[str]
+    # Derived once: what may end a run but is no part of a name, and every generic word.
+    trailing: frozenset[str] = frozenset()
+    generic: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -74,11 +77,14 @@ def name_words() -> NameWords:
             out.update(fold(str(w)) for w in lang_words)
         return frozenset(out)
 
+    common, lead, products = words("common"), words("lead"), words("products")
     return NameWords(
-        common=words("common"),
-        lead=words("lead"),
+        trailing=products | lead,
+        generic=common | lead | products,
+        common=common,
+        lead=lead,
         not_names=words("not_names"),
-        products=words("products"),
+        products=products,
         roles=words("roles"),
         small=words("small"),
         subject_verbs=words("subject_verbs"),
@@ -161,7 +167,7 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     while spans and fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead:
         spans.pop(0)
         run.at_sentence_start = False
-    while spans and fold(text[spans[-1][0] : spans[-1][1]]) in nw.products | nw.lead:
+    while spans and fold(text[spans[-1][0] : spans[-1][1]]) in nw.trailing:
         spans.pop()
     if not spans:
         return None
@@ -179,7 +185,7 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     key = fold(name)
     if len(name) < 2 or key in nw.not_names or key in nw.roles or key in nw.common:
         return None
-    if all(fold(w) in nw.common | nw.lead | nw.products for w in name.split()):
+    if all(fold(w) in nw.generic for w in name.split()):
         return None
     return name
 
@@ -226,10 +232,11 @@ def is_title_case(text: str) -> bool:
     verb; Title Case has none, small function words aside ("Texas Sues Roblox over Safety").
     """
     small = name_words().small
-    content = [
-        w for w in _LETTERS.findall(text) if fold(w) not in small and not _INNER_CAP.search(w)
-    ]
-    return bool(content) and not any(w[0].islower() for w in content)
+    for w in _LETTERS.findall(text):
+        # A lower-case content word ends it at once; "iOS" and small words do not count.
+        if w[0].islower() and not _INNER_CAP.search(w) and fold(w) not in small:
+            return False
+    return any(w[0].isupper() for w in _LETTERS.findall(text))
 
 
 def unknown_names(
