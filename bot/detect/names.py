@@ -122,10 +122,10 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     for m in _WORD.finditer(text):
         s, e = m.span()
         word = m.group()
-        if ("'" in word or "’" in word) and (elided := _ELISION.match(word)) is not None:
-            if e - s > elided.end():
-                s += elided.end()
-                word = word[elided.end() :]
+        elided = _ELISION.match(word) if ("'" in word or "’" in word) else None
+        if elided is not None and e - s > elided.end():
+            s += elided.end()
+            word = word[elided.end() :]
         gap = text[prev_end:s]
         first = word[0]
         capitalised = (
