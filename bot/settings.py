@@ -279,7 +279,7 @@ _SPEC: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "PARSE_WORKERS": (_workers, "auto"),
     "STORY_WINDOW_HOURS": (_int_parser(1, 24 * 30), "72"),
     "DISPUTE_WINDOW_DAYS": (_int_parser(1, 3650), "120"),
-    "ALERT_MIN_SCORE": (_float_parser(0.0, 1.0), "0.5"),
+    "ALERT_MIN_SCORE": (_float_parser(0.0, 1.0), "0"),
     "ALERT_LANGUAGES": (_langs, "en,fr"),
     "WEB_HOST": (_host, "127.0.0.1"),
     "WEB_PORT": (_int_parser(0, 65_535), "8080"),
@@ -319,7 +319,7 @@ class Settings:
     parse_workers: int = 0
     story_window_hours: int = 72
     dispute_window_days: int = 120
-    alert_min_score: float = 0.5
+    alert_min_score: float = 0.0
     alert_languages: tuple[str, ...] = ("en", "fr")
     web_host: str = "127.0.0.1"
     web_port: int = 8080
