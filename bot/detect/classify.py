@@ -10,13 +10,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.detect.entities import AUTHORITY_TYPES, Gazetteer, Mention, fold, gazetteer, token_spans
+from bot.detect.entities import (
+    AUTHORITY_TYPES,
+    Gazetteer,
+    Mention,
+    canonical_party,
+    fold,
+    gazetteer,
+    token_spans,
+)
 from bot.detect.facts import extract_facts
 from bot.detect.features import Evidence, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
 from bot.detect.model import Decision, decide
-from bot.detect.names import unknown_names
+from bot.detect.names import name_words, unknown_names
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -501,25 +509,44 @@ def _context(title: _Segment, unknown: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _is_place(name: str) -> bool:
+    """Say whether a name is a country, state or city ("en France", "in Texas"): no side."""
+    canon = canonical_party(name)
+    if canon is not None and gazetteer().entities[canon].type == "government":
+        return True
+    return fold(name) in name_words().places
+
+
 def _real_names(names: list[str]) -> list[str]:
-    """Drop nationalities and non-names, and a name that is part of a longer one found too."""
-    kept = [n for n in names if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms()]
+    """Drop nationalities, places and non-names, and a name that is part of a longer one."""
+    kept = [
+        n
+        for n in names
+        if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms() and not _is_place(n)
+    ]
     return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
 
 
-def _with_blocking_regulators(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
-    """Name the regulator through which a government cuts a service off (Russia: Roskomnadzor).
+def _sides(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
+    """Keep the sides of the dispute, as the labelling guide lists them.
 
-    Headlines say "Russia blocks…"; the order comes from the regulator, which is the other side
-    of the dispute for the platform. Added after the government, only to cutoff stories.
+    A person is a side only when no organisation is named; a court only when fewer than two
+    other sides are ("Judge blocks X's ban" names the court's order, not a party).
     """
-    out: list[str] = []
-    for name in parties:
-        out.append(name)
-        via = gaz.entities[name].blocks_through if name in gaz.entities else None
-        if via is not None and via not in parties and via not in out:
-            out.append(via)
-    return tuple(out)
+
+    def kind(name: str) -> str | None:
+        ent = gaz.entities.get(name)
+        return ent.type if ent is not None else None
+
+    orgs = [p for p in parties if kind(p) not in ("person", "court")]
+    people = [p for p in parties if kind(p) == "person"]
+    courts = [p for p in parties if kind(p) == "court"]
+    keep = set(orgs)
+    if not orgs:
+        keep.update(people)
+    if len(orgs) < 2:
+        keep.update(courts)
+    return tuple(p for p in parties if p in keep)
 
 
 def _resolve_parties(mentions: list[Mention], gaz: Gazetteer) -> tuple[str, ...]:
@@ -683,9 +710,7 @@ def classify_text(
         mentions = mentions + segments[2].mentions
     parties = _resolve_parties(mentions, gaz)
     if labels:
-        parties = parties + tuple(n for n in unknown if n not in parties)
-    if "cutoff" in labels:
-        parties = _with_blocking_regulators(parties, gaz)
+        parties = _sides(parties + tuple(n for n in unknown if n not in parties), gaz)
     signals = decision.signals
     facts = Facts()
     if with_facts or (with_facts is None and labels):

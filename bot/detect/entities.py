@@ -155,7 +155,13 @@ class Gazetteer:
             self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, False)
         for alias in amb:
             self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, True)
-        for alias in entity.aliases:
+        lookup_only = [str(a) for a in item.get("names", [])]
+        if etype == "government":
+            # "Texas government", "Government of Nepal": how people write a government's side.
+            places = [a for a in (name, *entity.aliases, *lookup_only) if "govern" not in a]
+            lookup_only += [f"{p} government" for p in places]
+            lookup_only += [f"government of {p}" for p in places]
+        for alias in (*entity.aliases, *lookup_only):
             self._lookup.setdefault(" ".join(t for _, _, t in tokenize(fold(alias))), name)
 
     def canonical(self, name: str) -> str | None:

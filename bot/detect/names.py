@@ -62,6 +62,7 @@ class NameWords:
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -79,6 +80,7 @@ def name_words() -> NameWords:
 
     common, lead, products = words("common"), words("lead"), words("products")
     return NameWords(
+        places=words("places"),
         trailing=products | lead,
         generic=common | lead | products,
         common=common,

@@ -237,13 +237,23 @@ def test_ambiguous_names_fire_in_context() -> None:
     assert "Competition Appeal Tribunal" in names("CAT certifies UK class action against Google")
 
 
-def test_a_government_block_names_the_regulator_that_carries_it_out() -> None:
-    det = classify_text("Russia blocks Instagram", lang="en")
-    assert det.parties == ("Russian government", "Roskomnadzor", "Meta")
-    det = classify_text("Le Maroc bloque les appels par Skype et WhatsApp", lang="fr")
-    assert det.parties[:2] == ("Moroccan government", "ANRT")
-    # Only for cutoffs: a fine is the government's own act.
-    assert "Roskomnadzor" not in classify_text("Russia fines Google", lang="en").parties
+def test_a_government_block_names_the_government_and_the_platform() -> None:
+    # Two annotators of real news never listed the regulator behind a block as a side.
+    assert classify_text("Russia blocks Instagram", lang="en").parties == (
+        "Russian government",
+        "Meta",
+    )
+
+
+def test_sides_follow_the_guide_on_people_courts_and_places() -> None:
+    # A court is a side only when fewer than two others are named.
+    det = classify_text("Supreme Court lets Zorbly sue Krandle over its app store rules")
+    assert det.labels and det.parties == ("Zorbly", "Krandle")
+    # A place is no side, the French press's "le gouvernement" is the French government.
+    det = classify_text("En France, le gouvernement attaque Shein en justice", lang="fr")
+    assert det.labels and set(det.parties) == {"French government", "Shein"}
+    det = classify_text("Le gouvernement américain interdit TikTok", lang="fr")
+    assert "French government" not in det.parties
 
 
 @pytest.mark.parametrize(
@@ -252,6 +262,8 @@ def test_a_government_block_names_the_regulator_that_carries_it_out() -> None:
         ("Senegal government", "Senegalese government"),
         ("Government of India", "Indian government"),
         ("noyb", "noyb"),
+        ("Texas government", "Texas"),
+        ("France government", "French government"),
     ],
 )
 def test_government_and_group_names_as_people_write_them(written: str, canonical: str) -> None:
