@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from corpus.facts_items import main
+from tests.unit.gitmirror import make_mirror
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
@@ -31,29 +31,10 @@ MAY_GUID = "https://arstechnica.com/tech-policy/2024/05/widget-sues/"
 JAN_GUID = "https://arstechnica.com/gadgets/2025/01/foo-pulled/"
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 @pytest.fixture()
 def mirror(tmp_path: Path) -> tuple[Path, str]:
-    """Build <tmp>/mirrors/acme+news/repo.git holding one commit of feed.xml."""
-    work = tmp_path / "work"
-    work.mkdir()
-    _git(work, "init", "-q")
-    (work / "feed.xml").write_text(FEED, encoding="utf-8")
-    _git(work, "add", ".")
-    _git(work, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "snap")
-    commit = _git(work, "rev-parse", "HEAD")
-    mirrors = tmp_path / "mirrors"
-    (mirrors / "acme+news").mkdir(parents=True)
-    subprocess.run(
-        ["git", "clone", "-q", "--bare", str(work), str(mirrors / "acme+news" / "repo.git")],
-        check=True,
-    )
-    return mirrors, commit
+    """A mirror holding one commit of feed.xml."""
+    return make_mirror(tmp_path, {"feed.xml": FEED})
 
 
 def _run(tmp_path: Path, mirrors: Path, refs: list[dict[str, str]]) -> tuple[int, list[dict]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.unit.gitmirror import make_mirror
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,35 +48,21 @@ HEADLESS_CSV = (
 CP1252_CSV = "title,url\nCaf\xe9 \u2013 headline,https://x.test\n".encode("cp1252")
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 @pytest.fixture()
 def mirror(tmp_path: Path) -> tuple[Path, str]:
-    """Build <tmp>/mirrors/acme+news/repo.git holding one commit with every file kind."""
-    work = tmp_path / "work"
-    work.mkdir()
-    _git(work, "init", "-q")
-    (work / "feed.xml").write_text(FEED, encoding="utf-8")
-    (work / "data.csv").write_text(CSV, encoding="utf-8")
-    (work / "data.tsv").write_text(TSV, encoding="utf-8")
-    (work / "data.jsonl").write_text(JSONL, encoding="utf-8")
-    (work / "data.json").write_text(json.dumps(JSON_DOC), encoding="utf-8")
-    (work / "old.csv").write_bytes(CP1252_CSV)
-    (work / "headless.csv").write_text(HEADLESS_CSV, encoding="utf-8")
-    _git(work, "add", ".")
-    _git(work, "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "snap")
-    commit = _git(work, "rev-parse", "HEAD")
-    mirrors = tmp_path / "mirrors"
-    (mirrors / "acme+news").mkdir(parents=True)
-    subprocess.run(
-        ["git", "clone", "-q", "--bare", str(work), str(mirrors / "acme+news" / "repo.git")],
-        check=True,
+    """A mirror holding one commit with every file kind."""
+    return make_mirror(
+        tmp_path,
+        {
+            "feed.xml": FEED,
+            "data.csv": CSV,
+            "data.tsv": TSV,
+            "data.jsonl": JSONL,
+            "data.json": json.dumps(JSON_DOC),
+            "old.csv": CP1252_CSV,
+            "headless.csv": HEADLESS_CSV,
+        },
     )
-    return mirrors, commit
 
 
 def _ref(rid: str, commit: str, path: str, reader: str, key: str, **extra: Any) -> dict[str, Any]:
