@@ -506,7 +506,31 @@ def _speaker_after(text: str, end: int) -> str | None:
     if before_verb.strip():
         # "…,” Apple senior PR manager Nadine Haija said": the name closest to the verb.
         return _name_in(before_verb, last=True)
-    return _name_in(stripped[verb.end() : verb.end() + 80])
+    return _name_after_verb(stripped[verb.end() : verb.end() + 80])
+
+
+# Lower-case job titles between an organisation and a person ("said Honda director Jane Roe").
+_ROLE_BETWEEN = re.compile(
+    r"^\s*(?:(?:senior|chief|executive|vice|general|deputy|managing|former|global|regional|"
+    r"director|president|chairman|chairwoman|chair|head|founder|co-founder|spokesperson|"
+    r"spokesman|spokeswoman|manager|officer|analyst|researcher|engineer|lawyer|attorney|"
+    r"secretary|minister|commissioner|professor|partner|lead|of|and|the|for|at)\s+){1,5}$"
+)
+
+
+def _name_after_verb(span: str) -> str | None:
+    """'said Jane Doe' / 'said Honda director Jane Roe': the person a job title introduces."""
+    spokes = _SPOKESPERSON.search(span)
+    if spokes is not None:
+        return _name_in(span)
+    found = [(m, _clean_name(m.group())) for m in _NAME_RE.finditer(span)]
+    found = [(m, n) for m, n in found if n]
+    if not found:
+        return None
+    first, name = found[0]
+    if len(found) > 1 and _ROLE_BETWEEN.match(span[first.end() : found[1][0].start()]):
+        return found[1][1]
+    return name
 
 
 _BRACKETS = re.compile(r"\([^()]*\)")
@@ -523,7 +547,9 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     verb = _SPEECH_RE.search(clause)
     if verb is None:
         return None
-    name = _name_in(clause)
+    # The speaker is the name closest before the speech verb ("… such as Pope and Voltaire, who
+    # once declared, “…”"), else the one after it ("Selon Microsoft, « … »").
+    name = _name_in(clause[: verb.start()], last=True) or _name_in(clause[verb.end() :])
     if name is None or " " in name:
         return name
     # A lone capitalised word opening the sentence ("Emails like this ... says") is a name

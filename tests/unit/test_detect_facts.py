@@ -326,3 +326,21 @@ def test_ranges_survive_storage() -> None:
 def test_short_periods() -> None:
     amounts = extract_facts("Plans cost $12.49/mo or $99/yr.", "en").amounts
     assert [(a.value, a.period) for a in amounts] == [(12.49, "month"), (99, "year")]
+
+
+def test_the_speaker_is_the_name_closest_to_the_speech_verb() -> None:
+    text = (
+        "Zorbly's founder is admired by many engineers, such as Ada Roe and Grace Poe, who once "
+        'declared, "Zorbly remains the finest compiler ever written by anyone." More text.'
+    )
+    [quote] = extract_facts(text, "en").quotes
+    assert quote.speaker == "Grace Poe"
+
+
+def test_a_job_title_after_the_verb_introduces_the_person() -> None:
+    text = (
+        '"Joining our two companies is essential to face the shifts the industry is facing" '
+        "said Krandle director Jane Roe. Shares rose."
+    )
+    [quote] = extract_facts(text, "en").quotes
+    assert quote.speaker == "Jane Roe"

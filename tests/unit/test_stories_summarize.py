@@ -169,6 +169,18 @@ KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
     "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
+    "newsletter_edition_opener": (
+        f"{KEEP} Welcome to Edition 3.14 of the Launch Digest!",
+        KEEP,
+        "Welcome to Edition",
+    ),
+    "fr_show_chronicle": (
+        f"{KEEP_FR} Cette chronique est à voir ou écouter du lundi au jeudi dans Tech Matin, "
+        "présentée par Jeanne Dupont sur Radio Exemple.",
+        KEEP_FR,
+        "chronique",
+    ),
+    "agency_tag_end": (f"{KEEP} (afp)", KEEP, "(afp)"),
     "fr_show_blurb": (
         "Chaque matin, invités et chroniqueurs sont autour du micro de Jeanne Dupont pour "
         f"débattre des actualités du jour. {KEEP_FR}",
