@@ -188,10 +188,13 @@ class Farm:
         """The address of feed n."""
         return f"http://127.0.0.1:{self.port}/f/{n}.xml"
 
-    def _name(self) -> str:
+    def _name(self, *, unique: bool = True) -> str:
+        """A made-up company name; a dispute's names are never reused (no story merges)."""
         syl = SYLLABLES.split()
         for _ in range(1000):
             name = (self.rng.choice(syl) + self.rng.choice(syl) + self.rng.choice(syl)).title()
+            if not unique:
+                return name + self.rng.choice(SUFFIXES)
             if name not in self._names:
                 self._names.add(name)
                 return name + self.rng.choice(SUFFIXES)
@@ -199,7 +202,7 @@ class Farm:
 
     def _routine(self) -> str:
         return self.rng.choice(ROUTINE).format(
-            a=self._name(), n=self.rng.randint(2, 40), city=self.rng.choice(CITIES)
+            a=self._name(unique=False), n=self.rng.randint(2, 40), city=self.rng.choice(CITIES)
         )
 
     def publish(self, dispute_share: float) -> Published:
