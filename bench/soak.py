@@ -669,12 +669,19 @@ async def analyse(
                 select(OutboxRow).where(OutboxRow.destination == f"channel:{CHANNEL_ID}")
             )
         )
-        disabled = list(
-            (
-                await session.execute(
-                    select(FeedRow.url, FeedRow.last_error).where(FeedRow.status == "disabled")
-                )
-            ).all()
+        disabled = int(
+            await session.scalar(
+                select(func.count()).select_from(FeedRow).where(FeedRow.status == "disabled")
+            )
+            or 0
+        )
+        quoting_sql = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(FeedRow)
+                .where(FeedRow.last_error.like("%[SQL%") | FeedRow.disabled_reason.like("%[SQL%"))
+            )
+            or 0
         )
     stored = {e.guid: e for e in entries if e.guid in published}
     by_story: dict[int, list[Any]] = defaultdict(list)
@@ -684,13 +691,14 @@ async def analyse(
     # Stories the channel should get: a dispute (labels) at or above the minimum score.
     wanted = {sid for sid in by_story if stories[sid].labels and stories[sid].score >= min_score}
     story_by_nonce = {r.nonce: r.story_id for r in outbox if r.story_id is not None}
+    notices = {r.nonce for r in outbox if r.story_id is None}
     messages = [m for chan in fake.channels.values() for m in chan.values()]
     per_story: dict[int, list[dict[str, Any]]] = defaultdict(list)
     unknown = 0
     for m in messages:
         sid = story_by_nonce.get(str(m.get("nonce")))
         if sid is None:
-            unknown += 1
+            unknown += str(m.get("nonce")) not in notices
         else:
             per_story[sid].append(m)
     lost = sorted(wanted - set(per_story))
@@ -723,14 +731,13 @@ async def analyse(
         "doubled": len(doubled),
         "messages": len(messages),
         "messages_unknown_nonce": unknown,
+        "notice_messages": sum(str(m.get("nonce")) in notices for m in messages),
         "resent_same_nonce": resent,
         "outbox_status": dict(Counter(r.status for r in outbox)),
         "pub_to_alert": {"p50": _pct(from_pub, 0.5), "p95": _pct(from_pub, 0.95)},
         "poll_to_alert": {"p50": _pct(from_poll, 0.5), "p95": _pct(from_poll, 0.95)},
-        "disabled_feeds": len(disabled),
-        "disabled_reasons_with_sql": sum(
-            1 for d in disabled if d.last_error and "SQL" in d.last_error
-        ),
+        "disabled_feeds": disabled,
+        "errors_quoting_sql": quoting_sql,
     }
 
 
@@ -768,8 +775,9 @@ def print_soak(r: dict[str, Any], minutes: float) -> None:
     print(f"stored/published by feed kind: {r['by_kind']}")
     print(
         f"alerts lost: {r['lost']}  posted twice: {r['doubled']}  "
-        f"(messages {r['messages']}, re-sends with a known nonce {r['resent_same_nonce']}, "
-        f"messages with no outbox nonce {r['messages_unknown_nonce']})"
+        f"(messages {r['messages']}, of which notices {r['notice_messages']}; re-sends with "
+        f"a known nonce {r['resent_same_nonce']}; messages matching no outbox row "
+        f"{r['messages_unknown_nonce']})"
     )
     if r["lost"]:
         print(f"  lost story ids (first 20): {r['lost_story_ids']}")
@@ -778,8 +786,8 @@ def print_soak(r: dict[str, Any], minutes: float) -> None:
     print(f"publication -> alert: p50 {_fmt(pub['p50'])}, p95 {_fmt(pub['p95'])}")
     print(f"poll that stored it -> alert: p50 {_fmt(poll['p50'])}, p95 {_fmt(poll['p95'])}")
     print(
-        f"feeds disabled: {r['disabled_feeds']} "
-        f"(reason quoting SQL: {r['disabled_reasons_with_sql']})"
+        f"feeds disabled: {r['disabled_feeds']}; "
+        f"feeds whose stored error quotes SQL: {r['errors_quoting_sql']}"
     )
     print(f"left after SIGTERM: {r['leases_left']}; SIGTERM -> exit: {r['stop_s']}")
     print("process     instances  peak MB  cpu s  stalls>200ms")
