@@ -27,6 +27,7 @@ from bot.feeds.fetch import FetchConfig, Fetcher
 from bot.feeds.parsepool import ParserPool
 from bot.feeds.poller import Poller, PollSettings, utcnow
 from bot.feeds.service import FeedService
+from bot.loopwatch import LoopWatch
 from bot.settings import Settings
 from bot.storage import repository as repo
 from bot.storage.db import Database
@@ -151,6 +152,8 @@ class App:
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._http: aiohttp.ClientSession | None = None
+        self.loopwatch = LoopWatch()
+        self._loopwatch_task: asyncio.Task[None] | None = None
 
     async def _feed_disabled(
         self, session: Any, feed_id: int, title: str, reason: str, now: datetime
@@ -173,6 +176,8 @@ class App:
         """Open, then run what the role runs (poller, alert worker) and the web server."""
         await self.open()
         self._stop.clear()
+        if self._loopwatch_task is None:
+            self._loopwatch_task = asyncio.create_task(self.loopwatch.run(), name="loopwatch")
         if self.settings.runs_poller:
             self._tasks["poller"] = asyncio.create_task(self._poll_loop(), name="poller")
         if self.settings.runs_discord:
@@ -229,7 +234,12 @@ class App:
         self._tasks.clear()
 
     async def close(self) -> None:
-        """Close the HTTP sessions and the database."""
+        """Stop watching the loop, close the HTTP sessions and the database."""
+        if self._loopwatch_task is not None:
+            self._loopwatch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loopwatch_task
+            self._loopwatch_task = None
         if self._http is not None:
             await self._http.close()
             self._http = None

@@ -81,6 +81,12 @@ OUTBOX_OLDEST = Gauge(
     "Age of the oldest pending alert in seconds (0 when none).",
     registry=REGISTRY,
 )
+LOOP_STALLS = Histogram(
+    "disputewatch_loop_stall_seconds",
+    "Times the event loop was blocked for more than 200 ms, by how long.",
+    buckets=(0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=REGISTRY,
+)
 FEEDS = Gauge(
     "disputewatch_feeds",
     "Feeds by status.",
@@ -135,6 +141,11 @@ def record_detection(labels: Iterable[str]) -> None:
 def record_alert(transport: str, ok: bool) -> None:
     """Count one alert delivery attempt on a transport."""
     (ALERTS_SENT if ok else ALERTS_FAILED).labels(transport=transport).inc()
+
+
+def record_loop_stall(seconds: float) -> None:
+    """Count one event-loop stall of the given length."""
+    LOOP_STALLS.observe(max(0.0, seconds))
 
 
 def set_outbox_stats(pending: int, oldest_seconds: float | None) -> None:
