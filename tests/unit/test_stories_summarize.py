@@ -169,6 +169,12 @@ KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
     "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
+    "fr_series_intro": (
+        "Chaque semaine, Radio Exemple vous propose les coulisses des applis que l'on utilise. "
+        f"{KEEP_FR}",
+        KEEP_FR,
+        "coulisses",
+    ),
     "newsletter_edition_opener": (
         f"{KEEP} Welcome to Edition 3.14 of the Launch Digest!",
         KEEP,
