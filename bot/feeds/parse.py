@@ -70,9 +70,21 @@ FEED_MIME_TYPES = {
 _FEED_PATH = re.compile(
     r"(?:\.(?:rss|rdf|atom)|/(?:feed|rss|atom|index)[\w-]*\.xml|/(?:feed|rss|atom)|/feeds?/[\w./-]*)$"
 )
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
-# Embedded cards of other posts ("Related: <headline>" in WordPress feeds) are not the story.
-_SKIPPED_CLASSES = frozenset({"wp-embedded-content", "embed-related", "related-posts"})
+_SKIPPED_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "head", "svg", "iframe", "figcaption"}
+)
+# Embedded cards of other posts ("Related: <headline>" in WordPress feeds) and captions of
+# pictures and videos are not the story.
+_SKIPPED_CLASSES = frozenset(
+    {
+        "wp-embedded-content",
+        "embed-related",
+        "related-posts",
+        "caption",
+        "caption-content",
+        "wp-caption-text",
+    }
+)
 _VOID_TAGS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )

@@ -310,3 +310,13 @@ def test_embedded_post_cards_and_their_unclosed_tags_are_not_text() -> None:
     assert (
         html_to_text(html) == "The regulator fined the app maker. It will appeal. Its shares fell."
     )
+
+
+def test_captions_are_not_text() -> None:
+    html = (
+        '<div class="ars-video"><div class="caption"><div class="caption-content">'
+        "A trailer of the game.</div></div></div>"
+        "<figure><img src=x><figcaption>The phone on a table. (credit: Someone)</figcaption>"
+        "</figure><p>The regulator fined the app maker.</p>"
+    )
+    assert html_to_text(html) == "The regulator fined the app maker."

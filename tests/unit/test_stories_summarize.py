@@ -169,6 +169,12 @@ KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
     "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
+    "sponsored_travel_disclosure": (
+        "Zorbly provided flights and a hotel so Example Wire could see the new phone. "
+        f"Example Wire does not accept paid editorial content. {KEEP}",
+        KEEP,
+        "provided flights",
+    ),
     "fr_series_intro": (
         "Chaque semaine, Radio Exemple vous propose les coulisses des applis que l'on utilise. "
         f"{KEEP_FR}",
