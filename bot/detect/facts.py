@@ -444,7 +444,9 @@ _NOT_NAME_WORDS = (
     "Ils Elles Je Nous Vous On Ce Cet Cette Ces Son Sa Ses Leur Leurs Suite Puis Enfin "
     "Plusieurs Certains Certaines Beaucoup Aucun Aucune Chacun Tous Toutes Lui Eux Ainsi "
     "Alors Lundi Mardi Mercredi Jeudi Vendredi Samedi Dimanche Interrogé Interrogée Contacté "
-    "Contactée Q A "
+    "Contactée Q A Redditor Redditors Googler Commenter Commenters Reader Readers Source "
+    "Official Insider Analyst Expert Researcher Researchers Scientist Scientists Author "
+    "Authors Study Report Poster User Employee Employees Engineer Engineers Lawyer "
 )
 _TITLES = (
     "CEO CTO CFO COO PDG DG President Président Présidente Chairman Chairwoman Chair Senator Sen "
@@ -484,10 +486,26 @@ def _name_in(span: str, *, last: bool = False) -> str | None:
         org = _clean_name(spokes.group("name") or spokes.group("org"))
         if org:
             return f"{org} spokesperson"
-    names = [n for n in (_clean_name(m.group()) for m in _NAME_RE.finditer(span)) if n]
+    names = [n for _, n in _names(span)]
     if not names:
         return None
     return names[-1] if last else names[0]
+
+
+# "a Redditor", "un Googleur": one person the text does not name.
+_INDEFINITE = re.compile(r"(?:^|\s)(?i:a|an|one|un|une)\s+$")
+# How many words may stand between a speech verb and the name of who spoke.
+_SPEAKER_GAP_WORDS = 4
+
+
+def _names(span: str) -> list[tuple[re.Match[str], str]]:
+    """The names in span, with their matches; a capitalised word after "a"/"an" is none."""
+    out: list[tuple[re.Match[str], str]] = []
+    for m in _NAME_RE.finditer(span):
+        name = _clean_name(m.group())
+        if name and not (" " not in name and _INDEFINITE.search(span, 0, m.start())):
+            out.append((m, name))
+    return out
 
 
 def _speaker_after(text: str, end: int) -> str | None:
@@ -523,11 +541,13 @@ def _name_after_verb(span: str) -> str | None:
     spokes = _SPOKESPERSON.search(span)
     if spokes is not None:
         return _name_in(span)
-    found = [(m, _clean_name(m.group())) for m in _NAME_RE.finditer(span)]
-    found = [(m, n) for m, n in found if n]
+    found = _names(span)
     if not found:
         return None
     first, name = found[0]
+    if len(span[: first.start()].split()) > _SPEAKER_GAP_WORDS - 2:
+        # "wrote the authors, who are researchers from Iowa": the speaker is not named.
+        return None
     if len(found) > 1 and _ROLE_BETWEEN.match(span[first.end() : found[1][0].start()]):
         return found[1][1]
     return name
@@ -548,8 +568,17 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     if verb is None:
         return None
     # The speaker is the name closest before the speech verb ("… such as Pope and Voltaire, who
-    # once declared, “…”"), else the one after it ("Selon Microsoft, « … »").
-    name = _name_in(clause[: verb.start()], last=True) or _name_in(clause[verb.end() :])
+    # once declared, “…”"), a few words from it at most ("A blog post cites UK rules as the
+    # reason, saying" names no speaker), else the one after it ("Selon Microsoft, « … »").
+    before_verb = _names(clause[: verb.start()])
+    if _SPOKESPERSON.search(clause[: verb.start()]):
+        name = _name_in(clause[: verb.start()])
+    elif before_verb:
+        m, name_before = before_verb[-1]
+        near = len(clause[m.end() : verb.start()].split()) <= _SPEAKER_GAP_WORDS
+        name = name_before if near else None
+    else:
+        name = _name_in(clause[verb.end() :])
     if name is None or " " in name:
         return name
     # A lone capitalised word opening the sentence ("Emails like this ... says") is a name

@@ -344,3 +344,18 @@ def test_a_job_title_after_the_verb_introduces_the_person() -> None:
     )
     [quote] = extract_facts(text, "en").quotes
     assert quote.speaker == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Spreading rumours suddenly becomes a noble goal for all of us," Redditor says.',
+        '"These findings suggest the virus spread between the two herds," wrote the authors, '
+        "who are researchers from Iowa and Kansas.",
+        "A new blog post cites UK rules as the reason for the delay, saying, "
+        '"We will keep working with the whole industry on the next steps."',
+        'A Redditor wrote: "I have never seen a ranking change this fast in my life."',
+    ],
+)
+def test_a_quote_without_a_named_speaker_is_not_kept(text: str) -> None:
+    assert extract_facts(text, "en").quotes == ()
