@@ -169,6 +169,11 @@ KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
     "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
+    "series_episode_label": (
+        f"« Les applis et nous » (3/6). {KEEP_FR} « Les applis et nous » (3/6).",
+        KEEP_FR,
+        "(3/6)",
+    ),
     "sponsored_travel_disclosure": (
         "Zorbly provided flights and a hotel so Example Wire could see the new phone. "
         f"Example Wire does not accept paid editorial content. {KEEP}",
