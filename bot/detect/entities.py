@@ -76,8 +76,6 @@ class Entity:
     aliases: tuple[str, ...]
     context: re.Pattern[str] | None
     not_adjacent: frozenset[str]
-    # For a government: the regulator through which it blocks services (Russia: Roskomnadzor).
-    blocks_through: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +112,7 @@ class Gazetteer:
         self._cs_first = {key[0] for key in self._cs}
         self._max_len = max(len(k) for k in (*self._ci, *self._cs))
         for name, ent in self.entities.items():
-            for rel in (ent.parent, *ent.companies, ent.blocks_through):
+            for rel in (ent.parent, *ent.companies):
                 if rel is not None and rel not in self.entities:
                     raise ValueError(f"gazetteer: {name} refers to unknown {rel}")
 
@@ -141,7 +139,6 @@ class Gazetteer:
             aliases=tuple(dict.fromkeys([name, *ci, *cs, *amb])),
             context=context,
             not_adjacent=frozenset(fold(w) for w in item.get("not_adjacent", [])),
-            blocks_through=str(item["blocks_through"]) if item.get("blocks_through") else None,
         )
         self.entities[name] = entity
         for alias in ci:
