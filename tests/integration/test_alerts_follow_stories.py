@@ -28,6 +28,7 @@ from bot.types import StoredEntry
 from tests.fakes.fake_discord import FakeDiscord
 from tests.integration.feedserver import FeedServer
 from tests.integration.rssgen import Item, rss
+from tests.integration.test_app_pipeline import FIRST, SECOND
 from tests.integration.test_outbox_delivery import Clock, Sleeps
 from tests.integration.test_stories_support import EVENT, T0, Report, ScriptedClassifier, store
 
@@ -36,22 +37,7 @@ pytestmark = pytest.mark.storage
 TOKEN = Secret("x" * 24 + "." + "y" * 6 + "." + "z" * 27)
 GUILD = 333_333_333_333_333_333
 CHANNEL = 444_444_444_444_444_444
-WHEN = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 NOISE = [Item(f"n{k}", f"A new laptop with a brighter screen, model {k}") for k in range(2)]
-FIRST = Item(
-    "a-1",
-    "Apple removes Fortnite from the App Store after Epic Games adds its own payments",
-    "Apple pulled the game on Thursday; Epic Games said it would sue Apple in federal court.",
-    link="https://outlet-a.example/apple-fortnite",
-    published=WHEN,
-)
-SECOND = Item(
-    "b-1",
-    "Epic Games sues Apple after Fortnite is pulled from the App Store",
-    "The lawsuit filed in California says Apple removed Fortnite to protect its 30% fee.",
-    link="https://outlet-b.example/epic-sues",
-    published=WHEN + timedelta(hours=2),
-)
 
 
 @pytest.fixture
