@@ -428,7 +428,7 @@ _NAME_RE = re.compile(
 _SPOKESPERSON = re.compile(
     r"\b(?i:an?|the|un|une|le|la)\s+(?:spokes(?:person|man|woman)|representative|porte-parole|"
     r"représentante?)\s+(?:for|of|at|from|de|d['’]|du|chez)\s*(?:la\s+|l['’])?(?P<name>[A-Z][\w'’.&-]*"
-    r"(?:\s+[A-Z][\w'’.&-]*){0,3})"
+    r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w'’.&-]*){0,3})"
     r"|\b(?:an?|un|une)\s+(?P<org>[A-Z][\w'’.&-]*(?:\s+[\w'’.&-]+){0,2}?)\s+"
     r"(?:spokes(?:person|man|woman)|representative)\b"
 )
@@ -459,6 +459,9 @@ _TITLES_SET = frozenset(_TITLES.split())
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split()) | _TITLES_SET
 
 
+_NAME_LINKS = frozenset({"of", "de", "du", "for"})
+
+
 def _clean_name(raw: str) -> str | None:
     words = raw.replace("’", "'").split()
     while words and (
@@ -467,9 +470,19 @@ def _clean_name(raw: str) -> str | None:
         or (words[0].endswith("ing") and len(words[0]) > 5)  # "Writing for the court, ..."
     ):
         words = words[1:]
-    while words and words[-1] in _NOT_NAMES:
+    while (
+        words
+        and words[-1] in _NOT_NAMES
+        and not (
+            len(words) > 1 and words[-2] in _NAME_LINKS  # "Court of Justice"
+        )
+    ):
         words = words[:-1]
-    titles = [i for i, w in enumerate(words[:-1]) if w in _TITLES_SET]
+    titles = [
+        i
+        for i, w in enumerate(words[:-1])
+        if w in _TITLES_SET and not (i and words[i - 1] in _NAME_LINKS)
+    ]
     if titles:
         words = words[titles[-1] + 1 :]  # "Jumia CEO Francis Dufay" -> "Francis Dufay"
     if not words:
@@ -498,14 +511,53 @@ _INDEFINITE = re.compile(r"(?:^|\s)(?i:a|an|one|un|une)\s+$")
 _SPEAKER_GAP_WORDS = 4
 
 
+# A person's affiliation after the name: "Steve Benford of the University of Nottingham",
+# "Jane Roe of Example Corp's research lab" (but "Bank of America" is one name).
+_AFFILIATION = re.compile(
+    r"^(?P<person>[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,2}) of (?:the )?(?P<org>.+)$"
+)
+# A name right after one of these words is where someone works or is, not who they are.
+_PLACE_BEFORE = re.compile(r"(?:^|\s)(?:at|in|of|from|for|with|on|to|à|au|aux|chez|de|du|des)\s+$")
+
+
+_ORG_HEAD = re.compile(
+    r"\b(?:Court|Department|Ministry|Institute|Bank|Office|Board|Commission|Association|Council|"
+    r"Agency|Bureau|University|Church|Federation|Union|Museum|Society|School|College|Academy|"
+    r"Chamber|House|Secretary|Attorney|State|States|Republic|Kingdom|Duke|Prince|Princess|"
+    r"Queen|King|City|Port|Isle|Bay|Gulf|Sea|Lake|Cape|Mount|Order|League|Party|Times|Journal)\b"
+)
+
+
+def _without_affiliation(name: str) -> str:
+    """'Steve Benford of the University of Nottingham' -> 'Steve Benford'; a name whose first
+    part is itself an institution ('European Court of Justice') stays whole."""
+    m = _AFFILIATION.match(name)
+    if m is None or _ORG_HEAD.search(m.group("person")):
+        return name
+    return m.group("person")
+
+
 def _names(span: str) -> list[tuple[re.Match[str], str]]:
     """The names in span, with their matches; a capitalised word after "a"/"an" is none."""
     out: list[tuple[re.Match[str], str]] = []
     for m in _NAME_RE.finditer(span):
         name = _clean_name(m.group())
         if name and not (" " not in name and _INDEFINITE.search(span, 0, m.start())):
-            out.append((m, name))
+            out.append((m, _without_affiliation(name)))
     return out
+
+
+def _closest_speaker(span: str) -> str | None:
+    """The name nearest the end of span that is not a place or an employer ("Jane Doe at
+    Nagasaki University in Japan told" is Jane Doe)."""
+    spokes = _SPOKESPERSON.search(span)
+    if spokes is not None:
+        return _name_in(span)
+    found = _names(span)
+    for m, name in reversed(found):
+        if not _PLACE_BEFORE.search(span, 0, m.start()):
+            return name
+    return found[-1][1] if found else None
 
 
 def _speaker_after(text: str, end: int) -> str | None:
@@ -523,7 +575,7 @@ def _speaker_after(text: str, end: int) -> str | None:
         return None
     if before_verb.strip():
         # "…,” Apple senior PR manager Nadine Haija said": the name closest to the verb.
-        return _name_in(before_verb, last=True)
+        return _closest_speaker(before_verb)
     return _name_after_verb(stripped[verb.end() : verb.end() + 80])
 
 
@@ -534,6 +586,9 @@ _ROLE_BETWEEN = re.compile(
     r"spokesman|spokeswoman|manager|officer|analyst|researcher|engineer|lawyer|attorney|"
     r"secretary|minister|commissioner|professor|partner|lead|of|and|the|for|at)\s+){1,5}$"
 )
+
+
+_ROLE_WORD = re.compile(r"\b(?!(?:of|and|the|for|at)\b)[a-z-]+\b")
 
 
 def _name_after_verb(span: str) -> str | None:
@@ -548,7 +603,8 @@ def _name_after_verb(span: str) -> str | None:
     if len(span[: first.start()].split()) > _SPEAKER_GAP_WORDS - 2:
         # "wrote the authors, who are researchers from Iowa": the speaker is not named.
         return None
-    if len(found) > 1 and _ROLE_BETWEEN.match(span[first.end() : found[1][0].start()]):
+    between = span[first.end() : found[1][0].start()] if len(found) > 1 else ""
+    if _ROLE_BETWEEN.match(between) and _ROLE_WORD.search(between):
         return found[1][1]
     return name
 
@@ -574,9 +630,9 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     if _SPOKESPERSON.search(clause[: verb.start()]):
         name = _name_in(clause[: verb.start()])
     elif before_verb:
-        m, name_before = before_verb[-1]
-        near = len(clause[m.end() : verb.start()].split()) <= _SPEAKER_GAP_WORDS
-        name = name_before if near else None
+        last = before_verb[-1][0]
+        near = len(clause[last.end() : verb.start()].split()) <= _SPEAKER_GAP_WORDS
+        name = _closest_speaker(clause[: verb.start()]) if near else None
     else:
         name = _name_in(clause[verb.end() :])
     if name is None or " " in name:
@@ -609,11 +665,30 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
     )
 
 
+def _body(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g is not None).strip()
+
+
+def _continuation(text: str, m: re.Match[str]) -> re.Match[str] | None:
+    """The second half of a statement split by its attribution: '“A,” said X, “B.”'."""
+    if not _body(m).endswith(","):
+        return None
+    nxt = _QUOTE_RE.search(text, m.end())
+    if nxt is None or nxt.start() - m.end() > 160:
+        return None
+    gap = text[m.end() : nxt.start()]
+    if not gap.rstrip().endswith(",") or _CLAUSE_END.search(gap) or _SPEECH_RE.search(gap) is None:
+        return None
+    return nxt
+
+
 def _extract_quotes(text: str) -> list[Quote]:
     out: list[Quote] = []
     previous_end = 0
-    for m in _QUOTE_RE.finditer(text):
-        body = next(g for g in m.groups() if g is not None).strip().rstrip(",")
+    pos = 0
+    while (m := _QUOTE_RE.search(text, pos)) is not None:
+        pos = m.end()
+        body = _body(m).rstrip(",")
         lo, previous_end = previous_end, m.end()
         lead = text[max(lo, m.start() - 3) : m.start()].rstrip()
         introduced = lead.endswith(":") or (lead.endswith(",") and m.group("b") is not None)
@@ -622,6 +697,10 @@ def _extract_quotes(text: str) -> list[Quote]:
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:
             continue  # a statement is only worth noting with who made it
+        rest = _continuation(text, m)
+        if rest is not None:
+            body = f"{body} … {_body(rest)}"
+            pos = previous_end = rest.end()
         if any(q.text == body for q in out):
             continue  # a feed's summary repeats its content
         out.append(Quote(text=body, speaker=speaker))

@@ -359,3 +359,51 @@ def test_a_job_title_after_the_verb_introduces_the_person() -> None:
 )
 def test_a_quote_without_a_named_speaker_is_not_kept(text: str) -> None:
     assert extract_facts(text, "en").quotes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“The eel is the only fish known to escape a predator's gut,” co-author Aiko Tanabe "
+            "at Example University in Japan told Example Science.",
+            "Aiko Tanabe",
+        ),
+        (
+            "“We will appeal the ruling before the end of the month,” said Tom Reed of the "
+            "Example Institute for Robotics.",
+            "Tom Reed",
+        ),
+        (
+            "“We will appeal the ruling before the end of the month,” said Tom Reed of Zorbly "
+            "Bank.",
+            "Tom Reed",
+        ),
+        (
+            "“We will appeal the ruling before the end of the month,” a spokesperson for Bank "
+            "of Zorbly said.",
+            "Bank of Zorbly spokesperson",
+        ),
+        (
+            "“We will appeal the ruling before the end of the month,” the European Court of "
+            "Justice said.",
+            "European Court of Justice",
+        ),
+    ],
+)
+def test_a_speaker_is_the_person_not_where_they_work(text: str, speaker: str) -> None:
+    (quote,) = extract_facts(text).quotes
+    assert quote.speaker == speaker
+
+
+def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
+    text = (
+        '"At first glance, the study is about teaching a robot to play with cats," said '
+        'co-author Tom Reed, who led the work, "Under the surface, it asks what it takes to '
+        'trust a robot." Cats are not the only animals to meet robots. "Guide dogs get '
+        'confused by delivery robots," said Ana Lima.'
+    )
+    quotes = extract_facts(text).quotes
+    assert [q.speaker for q in quotes] == ["Tom Reed", "Ana Lima"]
+    assert quotes[0].text.startswith("At first glance")
+    assert quotes[0].text.endswith("what it takes to trust a robot.")

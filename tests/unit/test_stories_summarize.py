@@ -168,6 +168,12 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "live_questions_invite": (
+        f"{KEEP_FR} Posez vos questions à nos journalistes Jeanne Exemple et Paul Test dès "
+        "21 heures.",
+        KEEP_FR,
+        "Posez",
+    ),
     "fr_rubric_prefix": (f"DÉCRYPTAGE - {KEEP_FR}", KEEP_FR, "DÉCRYPTAGE"),
     "series_episode_label": (
         f"« Les applis et nous » (3/6). {KEEP_FR} « Les applis et nous » (3/6).",
