@@ -547,13 +547,27 @@ def _names(span: str) -> list[tuple[re.Match[str], str]]:
     return out
 
 
+# A name used as an adjective of an unnamed person: "one senior US administration official
+# told", "Google engineers said", "des responsables européens ont dit".
+_UNNAMED_PERSON_AFTER = re.compile(
+    r"^(?:\s+[a-z][\w-]*){0,3}\s+(?:officials?|executives?|employees?|engineers?|sources?|"
+    r"staffers?|insiders?|analysts?|researchers?|scientists?|lawyers?|attorneys?|leaders?|"
+    r"workers?|managers?|developers?|users?|people|persons?|aides?|diplomats?|negotiators?|"
+    r"investigators?|prosecutors?|regulators?|lawmakers?|legislators?|politicians?|"
+    r"representatives?|members?|critics?|customers?|owners?|players?|fans?|residents?|"
+    r"responsables?|salariés?|employés?|ingénieurs?|experts?|députés?|élus?|proches?)\s*$"
+)
+
+
 def _closest_speaker(span: str) -> str | None:
     """The name nearest the end of span that is not a place or an employer ("Jane Doe at
-    Nagasaki University in Japan told" is Jane Doe)."""
+    Nagasaki University in Japan told" is Jane Doe), nor an adjective of someone unnamed."""
     spokes = _SPOKESPERSON.search(span)
     if spokes is not None:
         return _name_in(span)
     found = _names(span)
+    if found and _UNNAMED_PERSON_AFTER.match(span[found[-1][0].end() :]):
+        return None  # "… one senior US administration official told Reuters"
     for m, name in reversed(found):
         if not _PLACE_BEFORE.search(span, 0, m.start()):
             return name
@@ -665,6 +679,10 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
     )
 
 
+# A quote after "that"/"que" is woven into the writer's own sentence.
+_WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
+
+
 def _body(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g is not None).strip()
 
@@ -694,6 +712,11 @@ def _extract_quotes(text: str) -> list[Quote]:
         introduced = lead.endswith(":") or (lead.endswith(",") and m.group("b") is not None)
         if not is_statement(body, introduced):
             continue
+        if _WOVEN.search(text, max(lo, m.start() - 8), m.start()) and (
+            len(body.split()) < MIN_STATEMENT_WORDS
+        ):
+            continue  # "Google still notes that “Generative AI is experimental.”": a phrase
+
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:
             continue  # a statement is only worth noting with who made it

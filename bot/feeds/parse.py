@@ -70,8 +70,22 @@ FEED_MIME_TYPES = {
 _FEED_PATH = re.compile(
     r"(?:\.(?:rss|rdf|atom)|/(?:feed|rss|atom|index)[\w-]*\.xml|/(?:feed|rss|atom)|/feeds?/[\w./-]*)$"
 )
+# The text inside <video>, <audio> and <object> is what a browser that cannot play them shows
+# (Ars Technica puts the clip's caption there): not the story.
 _SKIPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "head", "svg", "iframe", "figcaption"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "svg",
+        "iframe",
+        "figcaption",
+        "video",
+        "audio",
+        "object",
+    }
 )
 # Embedded cards of other posts ("Related: <headline>" in WordPress feeds) and captions of
 # pictures and videos are not the story.

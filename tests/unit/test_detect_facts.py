@@ -407,3 +407,17 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
     assert [q.speaker for q in quotes] == ["Tom Reed", "Ana Lima"]
     assert quotes[0].text.startswith("At first glance")
     assert quotes[0].text.endswith("what it takes to trust a robot.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We are sailing in choppy waters with this fast-changing technology,” one senior "
+        "Zorbly administration official told Example Wire.",
+        "“The new fee will hurt every small studio that ships on the store,” Zorbly engineers "
+        "said.",
+        "Zorbly still notes that “Generative search is experimental.” Read more.",
+    ],
+)
+def test_unnamed_people_and_woven_phrases_give_no_quote(text: str) -> None:
+    assert extract_facts(text).quotes == ()

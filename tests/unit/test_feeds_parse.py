@@ -318,5 +318,7 @@ def test_captions_are_not_text() -> None:
         "A trailer of the game.</div></div></div>"
         "<figure><img src=x><figcaption>The phone on a table. (credit: Someone)</figcaption>"
         "</figure><p>The regulator fined the app maker.</p>"
+        '<figure><video controls><source src="clip.mp4" type="video/mp4">Our chat with the '
+        "new voice mode.</video></figure><audio controls>Listen to the hearing.</audio>"
     )
     assert html_to_text(html) == "The regulator fined the app maker."

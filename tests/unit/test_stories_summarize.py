@@ -168,6 +168,7 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "quoted_series_title": (f"« Histoires de familles ». {KEEP_FR}", KEEP_FR, "Histoires"),
     "live_questions_invite": (
         f"{KEEP_FR} Posez vos questions à nos journalistes Jeanne Exemple et Paul Test dès "
         "21 heures.",
@@ -381,6 +382,11 @@ def test_boilerplate_form(name: str) -> None:
     cleaned = clean_text(text)
     assert kept in cleaned, cleaned
     assert removed not in cleaned, cleaned
+
+
+def test_a_quoted_statement_alone_is_not_a_series_title() -> None:
+    text = f"« Nous ferons appel. » {KEEP_FR}"
+    assert clean_text(text) == text
 
 
 def test_forms_do_not_eat_content() -> None:
