@@ -26,10 +26,15 @@ class FeedItem:
     author: str | None = None
     tags: tuple[str, ...] = ()
     lang: str | None = None
+    # The content hash of the entry as the outlet sent it, when the parser has since removed
+    # the feed's standing lines from it (bot/feeds/standing.py); empty otherwise.
+    source_hash: str = ""
 
     @property
     def content_hash(self) -> str:
-        """Hash of what a reader sees; a change means the entry was updated."""
+        """Hash of what the outlet sent; a change means the entry was updated."""
+        if self.source_hash:
+            return self.source_hash
         h = hashlib.sha256()
         for part in (self.title, self.summary, self.content, self.link or ""):
             h.update(part.encode("utf-8"))

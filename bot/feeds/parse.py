@@ -17,6 +17,7 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 import feedparser
 
 from bot.errors import ParseError
+from bot.feeds.standing import drop_standing_lines
 from bot.types import FeedItem
 
 logger = logging.getLogger(__name__)
@@ -495,7 +496,7 @@ def parse_feed(
         title=_text(feed.get("title_detail"), feed.get("title")),
         site_url=site_url,
         lang=feed_lang,
-        items=tuple(items.values()),
+        items=drop_standing_lines(tuple(items.values())),
         warning=warning,
     )
 

@@ -441,3 +441,17 @@ def test_french_lead_ins_and_footers_are_removed_from_summaries() -> None:
     summary = summarize(text, parties=["Google"])
     assert summary.startswith("Le régulateur a infligé")
     assert "apparu" not in summary and "lecture" not in summary
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        (f"{KEEP_FR} (Video: AFP/Exemple/chs)", "Video"),
+        (f"{KEEP_FR} Suivez toutes les annonces en direct sur Exemple Tech.", "Suivez"),
+        (f"{KEEP} Follow our live coverage of the hearing here.", "Follow"),
+    ],
+)
+def test_more_standing_lines_of_live_pages_and_video_credits(text: str, gone: str) -> None:
+    cleaned = clean_text(text)
+    assert gone not in cleaned
+    assert (KEEP_FR if KEEP_FR in text else KEEP) in cleaned
