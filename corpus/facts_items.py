@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.detect.lang import detect_lang
 from bot.feeds.parse import FeedItem, parse_feed
 from corpus.rebuild import (
     DEFAULT_MIRRORS,
@@ -49,7 +50,8 @@ def reserved_reason(repo: str, item: FeedItem) -> str | None:
         not day or day >= RESERVED_OUTLET_FROM
     ):
         return f"{host} item dated {day or 'unknown'}"
-    if (item.lang or "").startswith("fr") and RESERVED_FR_SPAN[0] <= day <= RESERVED_FR_SPAN[1]:
+    lang = item.lang or detect_lang(" ".join((item.title, item.summary[:400])))
+    if lang.startswith("fr") and RESERVED_FR_SPAN[0] <= day <= RESERVED_FR_SPAN[1]:
         return f"French item dated {day}"
     return None
 
@@ -67,7 +69,8 @@ def _feed_items(raw: bytes, repo: str | None = None) -> dict[str, dict[str, str]
             "summary": item.summary,
             "content": item.content,
             "published": item.published.isoformat() if item.published else "",
-            "lang": item.lang or "en",
+            # What the detector does with an untagged feed: it reads the language off the text.
+            "lang": item.lang or detect_lang(" ".join((item.title, item.summary[:400]))),
         }
     return out
 
