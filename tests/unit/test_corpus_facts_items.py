@@ -86,3 +86,27 @@ def test_reserved_entries_missing_mirrors_and_unknown_keys_are_not_written(
     assert "MISSING MIRROR acme/absent: fetch github:acme/absent" in err
     assert "NOT IN THE MIRROR acme/news@" in err
     assert "4 references not found" in err
+
+
+FR_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Exemple Actu</title><link>https://exemple.fr</link>
+<item><title>Le régulateur inflige une amende à Exemple SA</title>
+<guid>https://exemple.fr/a</guid><pubDate>Tue, 15 Sep 2026 10:00:00 +0000</pubDate>
+<description>La société devra payer une amende et fera appel de la décision.</description></item>
+<item><title>Exemple SA porte plainte contre son concurrent</title>
+<guid>https://exemple.fr/b</guid><pubDate>Tue, 14 Jul 2026 10:00:00 +0000</pubDate>
+<description>La plainte a été déposée lundi devant le tribunal de commerce.</description></item>
+</channel></rss>
+"""
+
+
+def test_an_untagged_feed_gets_the_language_of_its_text_and_its_reserved_span(
+    tmp_path: Path,
+) -> None:
+    mirrors, commit = make_mirror(tmp_path, {"fr.xml": FR_FEED})
+    base = {"repo": "acme/fr", "commit": commit, "path": "fr.xml"}
+    refs = [{"id": "sept", **base, "key": "https://exemple.fr/a"}]
+    refs.append({"id": "july", **base, "key": "https://exemple.fr/b"})
+    code, items = _run(tmp_path, mirrors, refs)
+    assert code == 1  # the September 2026 French item is reserved
+    assert [(item["id"], item["lang"]) for item in items] == [("july", "fr")]

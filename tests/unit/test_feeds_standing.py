@@ -44,9 +44,7 @@ def test_a_small_feed_and_a_rare_line_are_left_alone() -> None:
     assert drop_standing_lines(_items(4)) == tuple(_items(4))
     items = _items(20)
     rare = [
-        FeedItem(guid=i.guid, title=i.title, summary=i.summary.replace(PITCH, ""))
-        if n >= 3
-        else i
+        FeedItem(guid=i.guid, title=i.title, summary=i.summary.replace(PITCH, "")) if n >= 3 else i
         for n, i in enumerate(items)
     ]
     assert PITCH.casefold() not in standing_lines(rare)  # 3 items of 20: under a fifth
