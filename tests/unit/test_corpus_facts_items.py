@@ -104,7 +104,7 @@ def test_an_untagged_feed_gets_the_language_of_its_text_and_its_reserved_span(
     tmp_path: Path,
 ) -> None:
     mirrors, commit = make_mirror(tmp_path, {"fr.xml": FR_FEED})
-    base = {"repo": "acme/fr", "commit": commit, "path": "fr.xml"}
+    base = {"repo": "acme/news", "commit": commit, "path": "fr.xml"}
     refs = [{"id": "sept", **base, "key": "https://exemple.fr/a"}]
     refs.append({"id": "july", **base, "key": "https://exemple.fr/b"})
     code, items = _run(tmp_path, mirrors, refs)
