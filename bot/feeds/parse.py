@@ -72,7 +72,7 @@ _FEED_PATH = re.compile(
     r"(?:\.(?:rss|rdf|atom)|/(?:feed|rss|atom|index)[\w-]*\.xml|/(?:feed|rss|atom)|/feeds?/[\w./-]*)$"
 )
 # The text inside <video>, <audio> and <object> is what a browser that cannot play them shows
-# (Ars Technica puts the clip's caption there): not the story.
+# (Ars Technica puts the clip's caption there); a <button> is the page's controls: not the story.
 _SKIPPED_TAGS = frozenset(
     {
         "script",
@@ -86,6 +86,7 @@ _SKIPPED_TAGS = frozenset(
         "video",
         "audio",
         "object",
+        "button",
     }
 )
 # Embedded cards of other posts ("Related: <headline>" in WordPress feeds) and captions of
@@ -98,6 +99,11 @@ _SKIPPED_CLASSES = frozenset(
         "caption",
         "caption-content",
         "wp-caption-text",
+        # Related-article and shopping boxes, app download cards, embed placeholders.
+        "see-more",
+        "shortcodes-container",
+        "ytpub-label",
+        "button",
     }
 )
 _VOID_TAGS = frozenset(

@@ -60,9 +60,7 @@ def standing_lines(items: Sequence[FeedItem]) -> frozenset[str]:
         for k in keys:
             titles.setdefault(k, set()).add(title.casefold().strip())
     needed = max(MIN_ITEMS, MIN_SHARE * len(texts))
-    return frozenset(
-        k for k, n in per_item.items() if n >= needed and len(titles[k]) >= MIN_ITEMS
-    )
+    return frozenset(k for k, n in per_item.items() if n >= needed and len(titles[k]) >= MIN_ITEMS)
 
 
 def _without(text: str, lines: frozenset[str]) -> str:

@@ -320,5 +320,10 @@ def test_captions_are_not_text() -> None:
         "</figure><p>The regulator fined the app maker.</p>"
         '<figure><video controls><source src="clip.mp4" type="video/mp4">Our chat with the '
         "new voice mode.</video></figure><audio controls>Listen to the hearing.</audio>"
+        '<button class="pausevideos">pause all videos</button>'
+        '<div class="shortcodes-container"><p class="see-more"><span>Pour aller plus loin</span>'
+        '<a href="https://example.invalid/x">Another headline</a></p></div>'
+        '<p class="ytpub-label"><a href="https://example.invalid/v">Lien YouTube</a></p>'
+        '<a class="button is-block" href="https://example.invalid/app">Télécharger X</a>'
     )
     assert html_to_text(html) == "The regulator fined the app maker."

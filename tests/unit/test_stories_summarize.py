@@ -168,6 +168,30 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "channel_promo": (
+        f"{KEEP} Subscribe to the Example Rumors YouTube channel for more videos.",
+        KEEP,
+        "Subscribe",
+    ),
+    "app_download_button": (
+        f"{KEEP_FR} Zorbly Télécharger Zorbly gratuitement APK La suite.",
+        KEEP_FR,
+        "Télécharger",
+    ),
+    "embed_placeholder": (f"{KEEP_FR} Lien YouTube Et après ?", KEEP_FR, "Lien YouTube"),
+    "where_to_buy": (f"{KEEP_FR} Où acheter le Zorbly Phone au meilleur prix ?", KEEP_FR, "Où"),
+    "design_credit_heading": (
+        f"Design by Studio Exemple (Lyon, France) Related links {KEEP} Studio Exemple provided "
+        "text",
+        KEEP,
+        "provided",
+    ),
+    "see_more_box": (f"Pour aller plus loin {KEEP_FR}", KEEP_FR, "Pour aller"),
+    "review_unit_disclosure": (
+        f"{KEEP_FR} Ce test a été réalisé avec un modèle prêté par la marque.",
+        KEEP_FR,
+        "prêté",
+    ),
     "quoted_series_title": (f"« Histoires de familles ». {KEEP_FR}", KEEP_FR, "Histoires"),
     "live_questions_invite": (
         f"{KEEP_FR} Posez vos questions à nos journalistes Jeanne Exemple et Paul Test dès "
@@ -449,6 +473,13 @@ def test_french_lead_ins_and_footers_are_removed_from_summaries() -> None:
         (f"{KEEP_FR} (Video: AFP/Exemple/chs)", "Video"),
         (f"{KEEP_FR} Suivez toutes les annonces en direct sur Exemple Tech.", "Suivez"),
         (f"{KEEP} Follow our live coverage of the hearing here.", "Follow"),
+        (
+            f"{KEEP} You can also listen to The Example Show on Apple Podcasts, Spotify, or your "
+            "preferred podcasts app.",
+            "listen",
+        ),
+        (f"Design by Studio Exemple (Lyon, France) {KEEP}", "Lyon"),
+        (f"Réponse tout de suite : Lire l'article. (en anglais). {KEEP_FR}", "anglais"),
     ],
 )
 def test_more_standing_lines_of_live_pages_and_video_credits(text: str, gone: str) -> None:
