@@ -587,22 +587,37 @@ def _speaker_after(text: str, end: int) -> str | None:
     before_verb = stripped[: verb.start()]
     if len(before_verb.split()) > 8 or any(c in before_verb for c in '“”«»"'):
         return None
+    if not before_verb.strip() and verb.group()[:1].isupper():
+        # "« … » Selon La Tribune, la nouvelle …": a new sentence, about something else.
+        return None
     if before_verb.strip():
         # "…,” Apple senior PR manager Nadine Haija said": the name closest to the verb.
-        return _closest_speaker(before_verb)
+        name = _closest_speaker(before_verb)
+        if name is not None and " " not in name and _lone_opener(stripped, name):
+            return None  # "“…” Take a shot every time I say …": a verb opening a sentence
+        return name
     return _name_after_verb(stripped[verb.end() : verb.end() + 80])
 
 
+def _lone_opener(clause: str, name: str) -> bool:
+    """Say whether a one-word 'name' only opens the clause, the speech verb not right after it,
+    and neither the gazetteer nor its shape ("IEA", "ScienceNews") says it is a name."""
+    lone = clause.lstrip().startswith(name) and not re.match(
+        rf"\s*{re.escape(name)}\W*\s+(?:{_SPEECH_VERBS})\b", clause
+    )
+    return lone and canonical_party(name) is None and not _MARKED_NAME.search(name)
+
+
 # Lower-case job titles between an organisation and a person ("said Honda director Jane Roe").
+# ("said former Apple wireless director Jaydeep Ranade": a few lower-case words ending in a role.)
 _ROLE_BETWEEN = re.compile(
-    r"^\s*(?:(?:senior|chief|executive|vice|general|deputy|managing|former|global|regional|"
+    r"^\s*(?:[a-z][\w-]*\s+){0,4}(?:senior|chief|executive|vice|general|deputy|managing|"
     r"director|president|chairman|chairwoman|chair|head|founder|co-founder|spokesperson|"
     r"spokesman|spokeswoman|manager|officer|analyst|researcher|engineer|lawyer|attorney|"
-    r"secretary|minister|commissioner|professor|partner|lead|of|and|the|for|at)\s+){1,5}$"
+    r"secretary|minister|commissioner|professor|partner|lead|designer|scientist|economist|"
+    r"developer|counsel|adviser|advisor|strategist|editor|reporter|correspondent|leader|"
+    r"executive|vp|svp|evp)(?:\s+(?:of|for|at)\s+(?:the\s+)?[a-z][\w-]*){0,2}\s+$"
 )
-
-
-_ROLE_WORD = re.compile(r"\b(?!(?:of|and|the|for|at)\b)[a-z-]+\b")
 
 
 def _name_after_verb(span: str) -> str | None:
@@ -618,7 +633,7 @@ def _name_after_verb(span: str) -> str | None:
         # "wrote the authors, who are researchers from Iowa": the speaker is not named.
         return None
     between = span[first.end() : found[1][0].start()] if len(found) > 1 else ""
-    if _ROLE_BETWEEN.match(between) and _ROLE_WORD.search(between):
+    if _ROLE_BETWEEN.match(between):
         return found[1][1]
     return name
 
@@ -653,12 +668,7 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
         return name
     # A lone capitalised word opening the sentence ("Emails like this ... says") is a name
     # only when the speech verb follows it or the gazetteer knows it.
-    lone = clause.lstrip().startswith(name) and not re.match(
-        rf"\s*{re.escape(name)}\W*\s+(?:{_SPEECH_VERBS})\b", clause
-    )
-    if lone and canonical_party(name) is None and not _MARKED_NAME.search(name):
-        return None
-    return name
+    return None if _lone_opener(clause, name) else name
 
 
 def is_statement(quote: str, introduced: bool = False) -> bool:

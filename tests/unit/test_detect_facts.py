@@ -421,3 +421,24 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
 )
 def test_unnamed_people_and_woven_phrases_give_no_quote(text: str) -> None:
     assert extract_facts(text).quotes == ()
+
+
+def test_a_role_after_an_employer_introduces_the_person() -> None:
+    text = (
+        '"Just because Zorbly builds fast chips, it is silly to think it can build a modem," '
+        "said former Zorbly wireless director Ana Lima, who left in 2018."
+    )
+    assert [q.speaker for q in extract_facts(text).quotes] == ["Ana Lima"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“From Jane Roe, Studio Exemple, and The Young Makers” Take a shot every time I say "
+        "“funky” in this post.",
+        "« En pleine affaire judiciaire, cela ressemble beaucoup à du chantage » Selon Exemple "
+        "Info, la nouvelle porte sur 2 000 départs.",
+    ],
+)
+def test_a_new_sentence_after_a_quote_does_not_name_its_speaker(text: str) -> None:
+    assert extract_facts(text).quotes == ()

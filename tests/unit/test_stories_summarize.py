@@ -168,6 +168,11 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "affiliate_partner_note": (
+        f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
+        KEEP,
+        "affiliate",
+    ),
     "channel_promo": (
         f"{KEEP} Subscribe to the Example Rumors YouTube channel for more videos.",
         KEEP,
@@ -479,6 +484,7 @@ def test_french_lead_ins_and_footers_are_removed_from_summaries() -> None:
             "listen",
         ),
         (f"Design by Studio Exemple (Lyon, France) {KEEP}", "Lyon"),
+        (f"{KEEP} Images (opinion after) Opinion follows.", "Images"),
         (f"Réponse tout de suite : Lire l'article. (en anglais). {KEEP_FR}", "anglais"),
     ],
 )
@@ -486,3 +492,7 @@ def test_more_standing_lines_of_live_pages_and_video_credits(text: str, gone: st
     cleaned = clean_text(text)
     assert gone not in cleaned
     assert (KEEP_FR if KEEP_FR in text else KEEP) in cleaned
+
+
+def test_a_rubric_closed_by_a_full_stop_is_boilerplate() -> None:
+    assert clean_text(f"ENTRETIEN. {KEEP_FR}") == KEEP_FR
