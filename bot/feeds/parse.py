@@ -210,12 +210,38 @@ def _skipped_class(attrs: list[tuple[str, str | None]]) -> bool:
     )
 
 
+# Blocks that may be a label rather than prose: a heading, a paragraph, a division, a figure.
+# List items, table cells and definitions are kept whatever their length (prices, dates).
+_LABEL_BLOCK_TAGS = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "figure", "section", "header", "footer", ""}
+)
+_LABEL_MAX_WORDS = 8
+_PROSE_MIN_WORDS = 12
+_SENTENCE_END_CHARS = (".", "!", "?", "…", ":", "»", "”", '"', "’")
+
+
+def _is_prose(text: str) -> bool:
+    return len(text.split()) >= _PROSE_MIN_WORDS and text.endswith(_SENTENCE_END_CHARS)
+
+
+def _is_label(tag: str, text: str) -> bool:
+    """A short block with no sentence end and no figure: a heading, caption, button or credit
+    of the page ("Related links", "Images (opinion after)", "Lien YouTube")."""
+    return (
+        tag in _LABEL_BLOCK_TAGS
+        and len(text.split()) <= _LABEL_MAX_WORDS
+        and not text.endswith(_SENTENCE_END_CHARS)
+        and not any(c.isdigit() for c in text)
+    )
+
+
 class _TextExtractor(HTMLParser):
-    """Collect the visible text of an HTML fragment."""
+    """Collect the visible text of an HTML fragment, block by block."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        # (the tag that opened the block, its text parts); "" before any block tag.
+        self.blocks: list[tuple[str, list[str]]] = [("", [])]
         # The open elements of the skipped subtree (its root first): empty when not skipping.
         self._skipping: list[str] = []
 
@@ -223,18 +249,24 @@ class _TextExtractor(HTMLParser):
     def _skip_depth(self) -> int:
         return len(self._skipping)
 
+    def _new_block(self, tag: str) -> None:
+        if self.blocks[-1][1]:
+            self.blocks.append((tag, []))
+        else:
+            self.blocks[-1] = (tag, self.blocks[-1][1])
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID_TAGS:
             if not self._skipping and tag in _BLOCK_TAGS:
-                self.parts.append(" ")
+                self._new_block("")
         elif self._skipping or tag in _SKIPPED_TAGS or _skipped_class(attrs):
             self._skipping.append(tag)
         elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self._new_block(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self._skipping and tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self._new_block("")
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipping:
@@ -242,11 +274,19 @@ class _TextExtractor(HTMLParser):
             if tag in self._skipping:
                 del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag) :]
         elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
+            self._new_block("")
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            self.blocks[-1][1].append(data)
+
+    def text(self) -> str:
+        """The text, without the page's labels when it also holds prose."""
+        blocks = [(tag, fold_whitespace("".join(parts))) for tag, parts in self.blocks]
+        blocks = [(tag, text) for tag, text in blocks if text]
+        if len(blocks) > 1 and any(_is_prose(text) for _, text in blocks):
+            blocks = [(tag, text) for tag, text in blocks if not _is_label(tag, text)]
+        return " ".join(text for _, text in blocks)
 
 
 def fold_whitespace(text: str) -> str:
@@ -289,7 +329,7 @@ def html_to_text(html: str) -> str:
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()
-    return fold_whitespace("".join(parser.parts))
+    return parser.text()
 
 
 def canonicalize_url(url: str, base: str | None = None) -> str:

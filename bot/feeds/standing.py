@@ -3,9 +3,9 @@
 Outlets end or open every item with the same line ("Read 3 remaining paragraphs | Comments",
 "Suivez toutes les annonces en direct sur X", a newsletter pitch, a photo credit). The forms in
 ``bot/stories/data/boilerplate.json`` know the common ones; this finds the rest in the feed
-itself: a sentence (numbers aside) found in at least ``MIN_ITEMS`` items with different titles,
-and in at least ``MIN_SHARE`` of the feed's items, says nothing about any one story and is
-removed from every item's summary and content.
+itself: a sentence (numbers aside in short lines) found in at least ``MIN_ITEMS`` items with
+different titles, and in at least ``MIN_SHARE`` of the feed's items, says nothing about any one
+story and is removed from every item's summary and content.
 
 The item keeps the hash of what the outlet sent (``FeedItem.source_hash``), so a line that
 becomes standing or stops being standing as items come and go does not make an item look
@@ -30,6 +30,9 @@ MIN_SHARE = 0.2
 MIN_FEED_ITEMS = 5
 MIN_WORDS = 3
 MAX_SENTENCE_CHARS = 300
+# Numbers are set aside only in short lines (a counter in a footer); a longer sentence that
+# differs only by its numbers ("Bitcoin is at $61,200 after …") is a templated item's news.
+NUMBERED_MAX_WORDS = 8
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|\s*\n\s*")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -41,9 +44,13 @@ def _sentences(text: str) -> list[str]:
 
 
 def _key(sentence: str) -> str | None:
-    if len(sentence) > MAX_SENTENCE_CHARS or len(sentence.split()) < MIN_WORDS:
+    words = len(sentence.split())
+    if len(sentence) > MAX_SENTENCE_CHARS or words < MIN_WORDS:
         return None
-    return _SPACE.sub(" ", _DIGITS.sub("0", sentence.casefold())).strip()
+    key = sentence.casefold()
+    if words <= NUMBERED_MAX_WORDS:
+        key = _DIGITS.sub("0", key)  # "Read 3 remaining paragraphs | Comments"
+    return _SPACE.sub(" ", key).strip()
 
 
 def standing_lines(items: Sequence[FeedItem]) -> frozenset[str]:

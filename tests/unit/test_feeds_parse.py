@@ -327,3 +327,22 @@ def test_captions_are_not_text() -> None:
         '<a class="button is-block" href="https://example.invalid/app">Télécharger X</a>'
     )
     assert html_to_text(html) == "The regulator fined the app maker."
+
+
+def test_a_page_label_is_not_text_when_the_item_has_prose() -> None:
+    html = (
+        "<h3>Studio Exemple provided text</h3>"
+        "<p>The regulator fined the app maker on Monday after a two-year investigation.</p>"
+        "<p><strong>Related links</strong></p><h2>Will it appeal?</h2>"
+        "<p>Price: from $999</p><ul><li>Ships soon</li></ul>"
+    )
+    assert html_to_text(html) == (
+        "The regulator fined the app maker on Monday after a two-year investigation. "
+        "Will it appeal? Price: from $999 Ships soon"
+    )
+
+
+def test_a_short_summary_without_prose_is_kept_whole() -> None:
+    assert html_to_text("<p>Zorbly sues Example Corp</p><p>Court fight ahead</p>") == (
+        "Zorbly sues Example Corp Court fight ahead"
+    )

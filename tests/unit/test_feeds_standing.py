@@ -62,14 +62,27 @@ def test_the_parser_removes_them_from_a_real_shaped_feed() -> None:
     entries = "".join(
         f"<item><title>Dispute {i} of the week</title><guid>g{i}</guid>"
         f"<description>&lt;p&gt;{NAMES[i]} sued Example Corp over its store.&lt;/p&gt;"
-        f"&lt;p&gt;The post Dispute {i} appeared first on Example Wire.&lt;/p&gt;"
-        f"&lt;p&gt;{PITCH}&lt;/p&gt;</description></item>"
+        f"&lt;p&gt;{PITCH}&lt;/p&gt;"
+        f"&lt;p&gt;Read {i + 2} remaining paragraphs | Comments&lt;/p&gt;</description></item>"
         for i in range(6)
     )
     body = f"<rss version='2.0'><channel><title>x</title>{entries}</channel></rss>".encode()
     parsed = parse_feed(body, base_url="https://example.invalid/", now=datetime.now(UTC))
-    # The pitch goes, and so does the footer that differs only by a number.
+    # The pitch goes, and so does the short footer that differs only by a number.
     assert [i.summary for i in parsed.items][:2] == [
         "Zorbly sued Example Corp over its store.",
         "Quix sued Example Corp over its store.",
     ]
+
+
+def test_a_templated_sentence_that_differs_by_its_numbers_is_news() -> None:
+    items = [
+        FeedItem(
+            guid=f"g{i}",
+            title=f"Price alert {NAMES[i]}",
+            summary=f"The token traded at ${1000 + i * 37} after the exchange paused "
+            f"withdrawals for {i + 2} hours on Monday.",
+        )
+        for i in range(8)
+    ]
+    assert drop_standing_lines(items) == tuple(items)
