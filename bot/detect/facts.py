@@ -620,6 +620,16 @@ _ROLE_BETWEEN = re.compile(
 )
 
 
+# A job title right after an organisation's name ("Example Pact co-founder …").
+_ROLE_AFTER = re.compile(
+    r"\s+(?:[a-z][\w-]*\s+){0,2}(?:co-?founder|founder|director|president|chairman|chairwoman|"
+    r"chair|head|spokesperson|spokesman|spokeswoman|manager|officer|analyst|researcher|"
+    r"engineer|lawyer|attorney|secretary|minister|commissioner|professor|partner|lead|designer|"
+    r"scientist|economist|developer|counsel|adviser|advisor|executive|ceo|cto|cfo|coo)\b",
+    re.IGNORECASE,
+)
+
+
 def _name_after_verb(span: str) -> str | None:
     """'said Jane Doe' / 'said Honda director Jane Roe': the person a job title introduces."""
     spokes = _SPOKESPERSON.search(span)
@@ -635,6 +645,14 @@ def _name_after_verb(span: str) -> str | None:
     between = span[first.end() : found[1][0].start()] if len(found) > 1 else ""
     if _ROLE_BETWEEN.match(between):
         return found[1][1]
+    if _ROLE_AFTER.match(span, first.end()):
+        # "says Example Pact co-founder and tribe member, Jane Roe,": the person the roles
+        # describe is the first full name after them, in the same clause.
+        clause_end = _CLAUSE_END.search(span, first.end())
+        stop = clause_end.start() if clause_end else len(span)
+        for m, later in found[1:]:
+            if m.start() < stop and " " in later and not _PLACE_BEFORE.search(span, 0, m.start()):
+                return later
     return name
 
 

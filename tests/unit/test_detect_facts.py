@@ -442,3 +442,11 @@ def test_a_role_after_an_employer_introduces_the_person() -> None:
 )
 def test_a_new_sentence_after_a_quote_does_not_name_its_speaker(text: str) -> None:
     assert extract_facts(text).quotes == ()
+
+
+def test_roles_after_an_organisation_introduce_the_person_named_next() -> None:
+    text = (
+        "“We pointed the design team to the star quilt, a key part of our symbols,” says "
+        "Example Pact co-founder and tribe member, Jane Roe, at the launch."
+    )
+    assert [q.speaker for q in extract_facts(text).quotes] == ["Jane Roe"]

@@ -168,6 +168,12 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "roundup_pointer": (
+        f"{KEEP} For more details on what to expect, check out our rumor roundup page for the "
+        "Zorbly Phone.",
+        KEEP,
+        "roundup",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
