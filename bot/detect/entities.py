@@ -87,12 +87,16 @@ class Mention:
     name: str
     type: str
     text: str
+    # Written with a generic alias ("le gouvernement"): the party only when no other of its
+    # kind is named.
+    generic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class _AliasEntry:
     name: str
     needs_context: bool
+    generic: bool = False
 
 
 class Gazetteer:
@@ -148,10 +152,13 @@ class Gazetteer:
                 self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, False)
             elif key:
                 self._ci[key] = _AliasEntry(name, False)
+        generic = frozenset(str(a) for a in item.get("generic", []))
         for alias in cs:
-            self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, False)
+            entry = _AliasEntry(name, False, alias in generic)
+            self._cs[tuple(t for _, _, t in tokenize(alias))] = entry
         for alias in amb:
-            self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, True)
+            entry = _AliasEntry(name, True, alias in generic)
+            self._cs[tuple(t for _, _, t in tokenize(alias))] = entry
         lookup_only = [str(a) for a in item.get("names", [])]
         if etype == "government":
             # "Texas government", "Government of Nepal": how people write a government's side.
@@ -203,7 +210,9 @@ class Gazetteer:
                     continue
                 start, end = toks[i][0], toks[i + length - 1][1]
                 ent = self.entities[entry.name]
-                mentions.append(Mention(start, end, ent.name, ent.type, text[start:end]))
+                mentions.append(
+                    Mention(start, end, ent.name, ent.type, text[start:end], entry.generic)
+                )
                 found = length
                 break
             i += found or 1

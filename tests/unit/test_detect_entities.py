@@ -246,9 +246,11 @@ def test_a_government_block_names_the_government_and_the_platform() -> None:
 
 
 def test_sides_follow_the_guide_on_people_courts_and_places() -> None:
-    # A court is a side only when fewer than two others are named.
+    # A court rules on a dispute and is no side of it.
     det = classify_text("Supreme Court lets Zorbly sue Krandle over its app store rules")
     assert det.labels and det.parties == ("Zorbly", "Krandle")
+    det = classify_text("Judge blocks Texas law on social media moderation")
+    assert det.labels and det.parties == ("Texas",)
     # A place is no side, the French press's "le gouvernement" is the French government.
     det = classify_text("En France, le gouvernement attaque Shein en justice", lang="fr")
     assert det.labels and set(det.parties) == {"French government", "Shein"}
@@ -281,3 +283,77 @@ def test_a_nationality_is_not_a_party() -> None:
     assert "Chinese" not in det.parties
     det = classify_text("Zorbly app pulled from South Korean app stores", lang="en")
     assert "South Korean" not in det.parties
+
+
+def test_a_court_cutting_a_platform_off_is_a_side() -> None:
+    det = classify_text("Brazil Supreme Court orders Zorbly suspended nationwide")
+    assert "cutoff" in det.labels and set(det.parties) == {"Brazil Supreme Court", "Zorbly"}
+    title = "Un juge de la Cour suprême brésilienne ordonne de suspendre le réseau social X"
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels and set(det.parties) == {"Brazil Supreme Court", "X"}
+
+
+@pytest.mark.parametrize(
+    ("title", "lang", "government"),
+    [
+        ("Apple fined $12 million in Italy over App Store terms", "en", "Italian government"),
+        ("Meta condamné aux États-Unis pour pratiques trompeuses", "fr", "US government"),
+        ("Zorbly sues Krandle from Germany over patents", "en", "German government"),
+    ],
+)
+def test_a_country_that_only_says_where_is_no_side(title: str, lang: str, government: str) -> None:
+    det = classify_text(title, lang=lang)
+    assert det.labels and government not in det.parties
+
+
+@pytest.mark.parametrize(
+    ("title", "lang", "government"),
+    [
+        ("Zorbly app banned in Russia after a court order", "en", "Russian government"),
+        ("TikTok bloqué en Turquie depuis mardi", "fr", "Turkish government"),
+        ("Apple fined by Italy over App Store terms", "en", "Italian government"),
+    ],
+)
+def test_a_country_where_a_cutoff_holds_or_that_acts_is_a_side(
+    title: str, lang: str, government: str
+) -> None:
+    det = classify_text(title, lang=lang)
+    assert det.labels and government in det.parties
+
+
+def test_le_gouvernement_is_another_country_s_when_the_headline_names_one() -> None:
+    det = classify_text("Somalie : le gouvernement interdit TikTok et Telegram", lang="fr")
+    assert "French government" not in det.parties
+    assert "Somali government" in det.parties
+
+
+def test_a_person_acting_or_targeted_is_a_side_even_next_to_a_company() -> None:
+    # Musk acts for himself here, next to a company of his own named elsewhere in the story.
+    det = classify_text("Elon Musk sues OpenAI, says Tesla was not involved")
+    assert {"Elon Musk", "OpenAI"} <= set(det.parties)
+    det = classify_text("Tesla investors sue Elon Musk over pay package")
+    assert "Elon Musk" in det.parties
+    # The owner written before his company is not a side of his own.
+    det = classify_text("Elon Musk's X sues Media Matters over report")
+    assert det.parties == ("X", "Media Matters")
+    det = classify_text("Brazil blocks Elon Musk's X nationwide")
+    assert "Elon Musk" not in det.parties
+
+
+def test_a_person_the_gazetteer_lacks_is_a_side_only_when_acting_or_targeted() -> None:
+    det = classify_text("Spotify removes Jane Roe's podcast after complaints")
+    assert set(det.parties) == {"Spotify", "Jane Roe"}
+    det = classify_text("YouTube sued by Jane Roe over channel takedown")
+    assert set(det.parties) == {"YouTube", "Jane Roe"}
+    # A bystander: the subject of a film, a commentator.
+    det = classify_text("Netflix sued over documentary about singer Jane Roe")
+    assert det.labels and det.parties == ("Netflix",)
+    det = classify_text("Meta sued over data sharing, says Senator Jane Roe")
+    assert det.labels and det.parties == ("Meta",)
+
+
+def test_laws_and_stray_plurals_are_no_new_sides() -> None:
+    det = classify_text("EU probes Meta under the Digital Services Act")
+    assert set(det.parties) == {"European Commission", "Meta"}
+    det = classify_text("Oracle seeks $9B for Googles use of Java")
+    assert set(det.parties) == {"Oracle", "Google"}
