@@ -75,6 +75,20 @@ _PLACE_BEFORE = re.compile(
 _NOT_OBJECT = re.compile(
     _OBJECT_BREAK.pattern + r"|\b(?:over|about|for|on|in|with|from|sur|pour|dans|avec)\b"
 )
+# Country initials acting at the start of a clause ("US sues…", "Citing safety, UK bans…").
+_INITIALS_GOVERNMENT = {
+    "US": "US government",
+    "U.S.": "US government",
+    "UK": "UK government",
+    "U.K.": "UK government",
+}
+_INITIALS_ACTOR = re.compile(r"(?:^|[,:;]\s+)(US|U\.S\.|UK|U\.K\.)\s+([a-z][a-z’']*)(?!\s+court)")
+_NOT_VERBS = frozenset({"and", "or", "v", "vs"})
+_VERB_FORM = re.compile(r"[a-z]+(?:es|ed|s)")
+# The noun a place may qualify: the next word or the one after ("Ohio retirement fund"),
+# also after "'s" ("Russia's market regulator").
+_PLACE_NOUN = re.compile(r"(?:'s)?\s+([\w-]+)(?:\s+([\w-]+))?")
+_OF_BEFORE = re.compile(r"\b[A-Z][\w-]+ of $")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
@@ -178,7 +192,10 @@ class _Segment:
     folded: str
     starts: list[int]
     ends: list[int]
+    # What the rules read: every known party but those that are only sides (US states).
     mentions: list[Mention]
+    # Every known party mentioned, for the sides of a story.
+    sides: list[Mention]
     weight: float
     sentence_case: bool
     keys: frozenset[str]
@@ -190,12 +207,16 @@ class _Segment:
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
     folded = fold(text)
     toks = token_spans(text)
+    found = gaz.find(text, folded, toks)
     return _Segment(
         text=text,
         folded=folded,
         starts=[s for s, _ in toks],
         ends=[e for _, e in toks],
-        mentions=gaz.find(text, folded, toks),
+        mentions=[m for m in found if not m.side_only]
+        if any(m.side_only for m in found)
+        else found,
+        sides=found,
         weight=weight,
         sentence_case=_is_sentence_case(text),
         keys=text_keys(folded),
@@ -576,16 +597,31 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
     """
     mentions: list[Mention] = []
     for seg in segments:
-        for m in seg.mentions:
+        for m in seg.sides:
             if m.type == "government" and _in_place(lex, seg, m):
                 continue
             mentions.append(m)
-    others = {m.name for m in segments[0].mentions if m.type == "government" and not m.generic}
+    others = {m.name for m in segments[0].sides if m.type == "government" and not m.generic}
     return [m for m in mentions if not (m.generic and others - {m.name})]
 
 
 def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
-    """Say whether a mention is a place: after "in", "from", "aux"…, not where a cutoff holds."""
+    """Say whether a mention is a place: after "in", "from", "aux"…, not where a cutoff holds.
+
+    A place before a noun only says where or whose ("Texas judge", "Ohio residents",
+    "Russia's market regulator"), inside a longer name ("University of Minnesota") it is part
+    of that name.
+    """
+    after = _PLACE_NOUN.match(seg.folded, m.end)
+    if after is not None:
+        nw = name_words()
+        first, second = after.group(1), after.group(2)
+        if first in nw.place_nouns or (
+            second in nw.place_nouns and first not in nw.subject_verbs and first.isalpha()
+        ):
+            return True
+    if _OF_BEFORE.search(seg.text, max(0, m.start - 30), m.start):
+        return True
     prep = _PLACE_BEFORE.search(seg.folded, max(0, m.start - 24), m.start)
     if prep is None:
         return False
@@ -593,8 +629,43 @@ def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
     return lex.cut_place is None or lex.cut_place.search(seg.folded, lo, prep.start()) is None
 
 
+def _add_initials_actor(seg: _Segment) -> None:
+    """Add the government that country initials stand for when they act ("US sues Zorbly").
+
+    "US" opening a clause before a verb is the US government; before a noun it only says
+    whose ("US judge", "US appeals court").
+    """
+    nw = name_words()
+    for m in _INITIALS_ACTOR.finditer(seg.text):
+        verb = m.group(2)
+        if any(x.start <= m.start(1) < x.end for x in seg.sides) or verb in _NOT_VERBS:
+            continue
+        if verb in nw.subject_verbs or (_VERB_FORM.fullmatch(verb) and verb not in nw.common):
+            name = _INITIALS_GOVERNMENT[m.group(1)]
+            seg.sides.append(Mention(m.start(1), m.end(1), name, "government", m.group(1)))
+            seg.sides.sort(key=lambda x: x.start)
+            return
+
+
+def _litigants(parties: tuple[str, ...], actors: frozenset[str], gaz: Gazetteer) -> tuple[str, ...]:
+    """In a legal story, a government that sues or prosecutes is its litigant (US DOJ)."""
+    out: list[str] = []
+    for name in parties:
+        ent = gaz.entities.get(name)
+        if ent is not None and ent.litigant is not None and name in actors:
+            name = ent.litigant
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
 def _central(
-    seg: _Segment, spans: list[tuple[int, int]], unknown: list[str], *, objects: bool = True
+    seg: _Segment,
+    spans: list[tuple[int, int]],
+    unknown: list[str],
+    *,
+    objects: bool = True,
+    subjects: bool = False,
 ) -> frozenset[str]:
     """Return the names a headline has act or undergo one of its dispute phrases.
 
@@ -602,9 +673,11 @@ def _central(
     whose the one before is ("Zorbly, owned by Jane Roe, sues…", "X d'Elon Musk visé par…");
     the one undergoing it is the first name a few words after the phrase, before the next
     clause or a phrase saying what about ("sued over a film about Jane Roe"), unless it only
-    says whose the next one is ("blocks Jane Roe's Zorbly").
+    says whose the next one is ("blocks Jane Roe's Zorbly"). With subjects, the actor is the
+    first name of the clause instead ("Zorbly takes the US government to court" has Zorbly
+    act); without objects, only actors count.
     """
-    names = [(m.start, m.end, m.name) for m in seg.mentions]
+    names = [(m.start, m.end, m.name) for m in seg.sides]
     for name in unknown:
         at = seg.text.find(name)
         if at >= 0:
@@ -617,7 +690,7 @@ def _central(
         while len(before) > 1 and _OWNER.fullmatch(seg.folded, before[-2][1], before[-1][0]):
             before.pop()
         if before:
-            out.add(before[-1][2])
+            out.add(before[0][2] if subjects else before[-1][2])
         if not objects:
             continue
         hi = _after_offset(seg, end, 5)
@@ -739,12 +812,12 @@ def classify_text(
             title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
             title_spans = [(s, e) for s, e, _ in spans]
         if where == 0:
-            taken = [(x.start, x.end) for x in seg.mentions]
+            taken = [(x.start, x.end) for x in seg.sides]
             support = summary[:SUMMARY_CHARS]
             found = unknown_names(seg.text, taken, support=support, headline=True)
             unknown.extend(n for n in found if n not in unknown)
         elif where == 1 and spans:
-            taken = [(x.start, x.end) for x in seg.mentions]
+            taken = [(x.start, x.end) for x in seg.sides]
             near = [(s, e) for s, e, _ in spans]
             found = unknown_names(seg.text, taken, near=near)
             unknown.extend(n for n in found if n not in unknown)
@@ -767,7 +840,6 @@ def classify_text(
         totals[label] += min(body[label], _SUMMARY_CAP)
     if totals["cutoff"] >= THRESHOLD and totals["legal"] < THRESHOLD:
         _authority_cutoff(segments[0], title_cuts, best, totals)
-    head_mentions = [m for seg in segments[:2] for m in seg.mentions]
     if totals["legal"] > 0:
         has_company = any(
             m.type == "company" or (m.type == "person" and gaz.entities[m.name].companies)
@@ -796,12 +868,13 @@ def classify_text(
     decision = decider(evidence)
     labels = decision.labels
     confidence = decision.confidence
-    mentions = head_mentions
-    if len({m.name for m in mentions}) < 2 and len(segments) > 2:
-        mentions = mentions + segments[2].mentions
+    mentions = [m for seg in segments[:2] for m in seg.sides]
+    with_content = len({m.name for m in mentions}) < 2 and len(segments) > 2
+    if with_content:
+        mentions = mentions + segments[2].sides
     central = cutting = frozenset[str]()
     if labels:
-        with_content = len(mentions) > len(head_mentions)
+        _add_initials_actor(segments[0])
         mentions = _side_mentions(lex, segments if with_content else segments[:2])
         central = _central(segments[0], title_spans, unknown)
         cutting = _central(segments[0], title_cuts, unknown, objects=False)
@@ -809,6 +882,9 @@ def classify_text(
     if labels:
         extra = tuple(n for n in unknown if n not in parties)
         parties = _sides(parties + extra, gaz, central, cutting)
+        if "cutoff" not in labels:
+            actors = _central(segments[0], title_spans, unknown, objects=False, subjects=True)
+            parties = _litigants(parties, actors, gaz)
     signals = decision.signals
     facts = Facts()
     if with_facts or (with_facts is None and labels):

@@ -76,6 +76,10 @@ class Entity:
     aliases: tuple[str, ...]
     context: re.Pattern[str] | None
     not_adjacent: frozenset[str]
+    # Who stands for a government as the one suing or prosecuting (US government -> US DOJ).
+    litigant: str | None = None
+    # Mostly a place in tech news (a US state): a side when it acts, never an actor for rules.
+    side_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,8 @@ class Mention:
     # Written with a generic alias ("le gouvernement"): the party only when no other of its
     # kind is named.
     generic: bool = False
+    # Of an entity that is a side but never an actor for the rules (Entity.side_only).
+    side_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +122,7 @@ class Gazetteer:
         self._cs_first = {key[0] for key in self._cs}
         self._max_len = max(len(k) for k in (*self._ci, *self._cs))
         for name, ent in self.entities.items():
-            for rel in (ent.parent, *ent.companies):
+            for rel in (ent.parent, *ent.companies, ent.litigant):
                 if rel is not None and rel not in self.entities:
                     raise ValueError(f"gazetteer: {name} refers to unknown {rel}")
 
@@ -143,6 +149,8 @@ class Gazetteer:
             aliases=tuple(dict.fromkeys([name, *ci, *cs, *amb])),
             context=context,
             not_adjacent=frozenset(fold(w) for w in item.get("not_adjacent", [])),
+            litigant=str(item["litigant"]) if item.get("litigant") else None,
+            side_only=bool(item.get("side_only", False)),
         )
         self.entities[name] = entity
         for alias in ci:
@@ -211,7 +219,15 @@ class Gazetteer:
                 start, end = toks[i][0], toks[i + length - 1][1]
                 ent = self.entities[entry.name]
                 mentions.append(
-                    Mention(start, end, ent.name, ent.type, text[start:end], entry.generic)
+                    Mention(
+                        start,
+                        end,
+                        ent.name,
+                        ent.type,
+                        text[start:end],
+                        entry.generic,
+                        ent.side_only,
+                    )
                 )
                 found = length
                 break

@@ -79,6 +79,8 @@ class NameWords:
     small: frozenset[str]
     subject_verbs: frozenset[str]
     first_names: frozenset[str]
+    # Nouns after which a place only says where or whose ("Texas judge", "Ohio residents").
+    place_nouns: frozenset[str]
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -111,6 +113,7 @@ def name_words() -> NameWords:
         small=words("small"),
         subject_verbs=words("subject_verbs"),
         first_names=words("first_names"),
+        place_nouns=words("place_nouns"),
     )
 
 

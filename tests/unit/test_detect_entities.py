@@ -357,3 +357,45 @@ def test_laws_and_stray_plurals_are_no_new_sides() -> None:
     assert set(det.parties) == {"European Commission", "Meta"}
     det = classify_text("Oracle seeks $9B for Googles use of Java")
     assert set(det.parties) == {"Oracle", "Google"}
+
+
+def test_country_initials_acting_are_the_government_and_its_litigant_sues() -> None:
+    det = classify_text("US bans Zorbly app over security fears")
+    assert "cutoff" in det.labels and set(det.parties) == {"US government", "Zorbly"}
+    # In a legal story, the US government suing is the Justice Department.
+    det = classify_text("US sues Zorbly over rental-pricing algorithm")
+    assert det.labels == ("legal",) and set(det.parties) == {"US DOJ", "Zorbly"}
+    # Before a noun, the initials only say whose.
+    det = classify_text("US appeals court upholds Zorbly ruling")
+    assert "US government" not in det.parties and "US DOJ" not in det.parties
+    # Sued, the government stays itself.
+    det = classify_text("Anthropic attaque le gouvernement Trump en justice", lang="fr")
+    assert set(det.parties) == {"Anthropic", "US government"}
+
+
+def test_descriptions_of_authorities_people_write() -> None:
+    det = classify_text("UK watchdog opens investigation into Amazon's marketplace practices")
+    assert set(det.parties) == {"CMA", "Amazon"}
+    # Not for every UK watchdog: a data breach is no competition case.
+    assert "CMA" not in classify_text("UK watchdog fines Zorbly over data breach").parties
+    det = classify_text("Google devant la justice américaine pour abus de position dominante")
+    assert set(det.parties) == {"Google", "US DOJ"}
+    det = classify_text("Pavel Dourov mis en examen par la justice française", lang="fr")
+    assert set(det.parties) == {"Telegram", "French judiciary"}
+
+
+def test_eu_before_a_plain_noun_is_no_side() -> None:
+    det = classify_text("Zorbly files antitrust complaint against Microsoft in EU cloud deal")
+    assert "European Commission" not in det.parties
+    det = classify_text("EU fines Apple over App Store rules")
+    assert set(det.parties) == {"European Commission", "Apple"}
+
+
+def test_us_states_are_sides_but_no_authority_for_the_rules() -> None:
+    det = classify_text("Judge tears apart Florida social media law over free speech")
+    assert det.labels and det.parties == ("Florida",)
+    # A state before a noun only says where or whose.
+    det = classify_text("Ohio retirement fund sues Meta over losses")
+    assert det.labels and det.parties == ("Meta",)
+    # A state's general law is not a cutoff of anyone: the rules do not read it as acting.
+    assert classify_text("New Jersey bans paper bags").labels == ()
