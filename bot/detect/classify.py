@@ -89,6 +89,7 @@ _VERB_FORM = re.compile(r"[a-z]+(?:es|ed|s)")
 # also after "'s" ("Russia's market regulator").
 _PLACE_NOUN = re.compile(r"(?:'s)?\s+([\w-]+)(?:\s+([\w-]+))?")
 _OF_BEFORE = re.compile(r"\b[A-Z][\w-]+ of $")
+_LAST_WORD = re.compile(r"\b([A-Z][a-zà-ÿ]+) $")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
@@ -553,6 +554,8 @@ def _real_names(names: list[str], gaz: Gazetteer) -> list[str]:
         key = fold(n)
         if key in _NOT_NAMES or key in demonyms() or _is_place(n) or _LAW_NAME.search(n):
             continue
+        if key in name_words().first_names:
+            continue  # a first name alone is part of a person's name the gazetteer took
         known = gaz.canonical(n[:-1]) if len(n) > 3 and n.endswith("s") else None
         kept.append(known if known is not None else n)
     return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
@@ -583,6 +586,9 @@ def _sides(
     keep = set(orgs)
     keep.update(p for p in people if not orgs or p in central)
     keep.update(p for p in parties if kind(p) == "court" and p in cutting)
+    # A general body yields to the specific one named ("la justice française" and "le parquet
+    # de Paris" are one side: the prosecutor's).
+    keep -= {p for p in keep if p in gaz.entities and keep & set(gaz.entities[p].yields_to)}
     return tuple(p for p in parties if p in keep)
 
 
@@ -591,7 +597,8 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
 
     A country after "in", "from", "aux"… is where things happen ("fined in Italy", "au
     Brésil"), unless a cutoff word just before says it is where the cutoff holds ("banned in
-    China", "bloqué en Russie"): then its government is the one cutting off. A generic alias
+    China", "bloqué en Russie"): then its government is the one cutting off. A company after a
+    first name is a surname ("Harrison Ford"). A generic alias
     ("le gouvernement", "l'État") names the French government only when the headline names no
     other government.
     """
@@ -599,6 +606,10 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
     for seg in segments:
         for m in seg.sides:
             if m.type == "government" and _in_place(lex, seg, m):
+                continue
+            # A company name after a first name is a person's surname ("Harrison Ford").
+            first = _LAST_WORD.search(seg.text, max(0, m.start - 20), m.start)
+            if first is not None and fold(first.group(1)) in name_words().first_names:
                 continue
             mentions.append(m)
     others = {m.name for m in segments[0].sides if m.type == "government" and not m.generic}
@@ -709,7 +720,8 @@ def _resolve_parties(
 ) -> tuple[str, ...]:
     """Return the parties of the mentions, an executive standing for his company.
 
-    A one-company executive is his company; one whose company is named drops out, unless
+    A group goes by its best-known company (Alphabet is Google, as people write it). A
+    one-company executive is his company; one whose company is named drops out, unless
     the headline has him act or undergo the dispute himself ("Musk sues X").
     """
     names = list(dict.fromkeys(m.name for m in mentions))
@@ -717,6 +729,8 @@ def _resolve_parties(
     out: list[str] = []
     for name in names:
         ent = gaz.entities[name]
+        if ent.known_as is not None:
+            name = ent.known_as
         if ent.type == "person" and ent.companies:
             linked = [c for c in ent.companies if c in present]
             if linked and name not in central:

@@ -56,10 +56,15 @@ _PRODUCT_GAPS = frozenset({"", " ", "'s ", "’s "})
 # Marks that join a headline's parts, and the colon after a kicker.
 _PART_BREAK = re.compile(r"\s?:\s|\s[|]\s|\s[-–—]\s")
 _COLON = re.compile(r"\s?:\s")
+_SOURCE = re.compile(r"\s[-–—]\s+(?:[A-Z][\w.&-]*\s?){1,3}$")
 # A word elided after a particle ends a longer name ("de l'Homme", "à l'Enfance").
 _PARTICLE_ELISION = re.compile(r"\b(?:de|du|des|à)\s+[lLdD]['’]$")
 # After a run: a number ("Ligue 1", "Model 3") or a byline's date ("Jane Roe - 16/09").
 _AFTER_NAME = re.compile(r"\s\d+\b|\s+[-–—]\s+\d{1,2}/\d{1,2}\b")
+# A word no common word looks like: inner capital, letters with digits, acronym, domain.
+_NAME_SHAPE = re.compile(
+    r"^[A-Za-z][a-z]+[A-Z]\w*$|^[A-Za-z]{3,}\d+[A-Za-z]*$|^[A-Z]{2,5}$|^\w[\w-]*\.(?:com|org|net|io)$"
+)
 # A hyphenated description before a name ("EV-maker", "Open-source"): its last part lower case.
 _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
@@ -249,7 +254,11 @@ def demonyms() -> frozenset[str]:
 
 
 def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
-    """Return the longest stretches of a Title Case run that the summary writes as names."""
+    """Return the longest stretches of a Title Case run that the summary writes as names.
+
+    Without the summary, a word shaped like no common word is a name on its own: an inner
+    capital ("TekSavvy"), letters and digits ("Quad9"), an acronym ("RPI"), a domain.
+    """
     parts: list[_Run] = []
     words = run.words
     i = 0
@@ -261,6 +270,9 @@ def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
                 i = j
                 break
         else:
+            start, end = words[i]
+            if _NAME_SHAPE.search(_POSSESSIVE.sub("", text[start:end])):
+                parts.append(_Run(start, end, [words[i]], at_sentence_start=False))
             i += 1
     return parts
 
@@ -361,12 +373,17 @@ def _story_span(text: str) -> tuple[int, int]:
     """Return where a headline's story is: after a kicker, before a section or byline.
 
     A kicker is a short part before the first colon that a longer one follows ("Suicide de
-    Marie : ses parents portent plainte contre TikTok", "Financial Times: …").
+    Marie : ses parents portent plainte contre TikTok", "Financial Times: …"); a source may
+    close the headline after a dash ("… – Daily Tech").
     """
     lo, hi = 0, len(text)
     section = text.rfind(" | ")
     if section > 0:
         hi = section
+    # A source after a dash at the end ("… – TechCrunch").
+    source = _SOURCE.search(text, 0, hi)
+    if source is not None:
+        hi = source.start()
     colon = _COLON.search(text, 0, hi)
     if colon is not None:
         before = len(text[: colon.start()].split())

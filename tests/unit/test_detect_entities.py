@@ -399,3 +399,33 @@ def test_us_states_are_sides_but_no_authority_for_the_rules() -> None:
     assert det.labels and det.parties == ("Meta",)
     # A state's general law is not a cutoff of anyone: the rules do not read it as acting.
     assert classify_text("New Jersey bans paper bags").labels == ()
+
+
+def test_france_acting_is_the_french_government_but_no_actor_for_the_rules() -> None:
+    det = classify_text("La France demande au réseau social Zorbly de supprimer des contenus")
+    assert "French government" in det.parties
+    # "France" in a name or as a place is not the government.
+    det = classify_text("Zorbly poursuit France Télévisions en justice", lang="fr")
+    assert "French government" not in det.parties
+    det = classify_text("Apple condamné en France à une amende de 5 millions d'euros", lang="fr")
+    assert det.labels and "French government" not in det.parties
+
+
+def test_a_group_goes_by_its_best_known_company_and_surnames_are_no_companies() -> None:
+    det = classify_text("Procédures d'infraction lancées contre Apple, Alphabet et Meta", lang="fr")
+    assert "Google" in det.parties and "Alphabet" not in det.parties
+    det = classify_text(
+        "Des doubleurs attaquent Zorbly en justice",
+        "Les voix de Julia Roberts et Harrison Ford accusent Zorbly de copier leurs voix.",
+        lang="fr",
+    )
+    assert "Ford" not in det.parties and "Harrison" not in det.parties
+
+
+def test_a_general_body_yields_to_the_specific_one_named() -> None:
+    det = classify_text(
+        "Zorbly dans le viseur de la justice française",
+        "Le parquet de Paris a ouvert une enquête sur la plateforme.",
+        lang="fr",
+    )
+    assert "Paris prosecutor" in det.parties and "French judiciary" not in det.parties

@@ -147,3 +147,17 @@ def test_a_first_name_tells_a_person() -> None:
     assert is_person("Jean-Marc Roux")
     assert not is_person("Zorbly Labs")
     assert not is_person("Jane")
+
+
+def test_title_case_words_shaped_like_no_common_word_are_names() -> None:
+    # No summary to confirm them: an inner capital, letters with digits, an acronym.
+    assert unknown_names("Zorbly Sues TekSavvy Over Fees", []) == ["TekSavvy"]
+    assert unknown_names("Quad9 Files Objection To Court Ruling", []) == ["Quad9"]
+    assert unknown_names("Apple Settles Lawsuit with RPI for $25M", [(0, 5)]) == ["RPI"]
+    # A model number is no name.
+    assert unknown_names("Export Of H100 Chips Banned", []) == []
+
+
+def test_a_source_after_a_closing_dash_names_no_side() -> None:
+    found = unknown_names("Zorbly will reimburse Krandle $9M – DailyTech", [], headline=True)
+    assert found == ["Zorbly", "Krandle"]
