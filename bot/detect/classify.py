@@ -23,7 +23,7 @@ from bot.detect.features import Evidence, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
 from bot.detect.model import Decision, decide
-from bot.detect.names import demonyms, is_person, name_words, unknown_names
+from bot.detect.names import demonyms, group_names, is_person, name_words, unknown_names
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -677,6 +677,7 @@ def _central(
     *,
     objects: bool = True,
     subjects: bool = False,
+    groups: list[tuple[int, int, str]] | None = None,
 ) -> frozenset[str]:
     """Return the names a headline has act or undergo one of its dispute phrases.
 
@@ -688,7 +689,7 @@ def _central(
     first name of the clause instead ("Zorbly takes the US government to court" has Zorbly
     act); without objects, only actors count.
     """
-    names = [(m.start, m.end, m.name) for m in seg.sides]
+    names = [(m.start, m.end, m.name) for m in seg.sides] + (groups or [])
     for name in unknown:
         at = seg.text.find(name)
         if at >= 0:
@@ -887,14 +888,18 @@ def classify_text(
     if with_content:
         mentions = mentions + segments[2].sides
     central = cutting = frozenset[str]()
+    groups: list[tuple[int, int, str]] = []
     if labels:
         _add_initials_actor(segments[0])
         mentions = _side_mentions(lex, segments if with_content else segments[:2])
-        central = _central(segments[0], title_spans, unknown)
+        groups = group_names(segments[0].text)
+        central = _central(segments[0], title_spans, unknown, groups=groups)
         cutting = _central(segments[0], title_cuts, unknown, objects=False)
     parties = _resolve_parties(mentions, gaz, central)
     if labels:
+        # A group is a side when it acts or undergoes the dispute ("Publishers sue…").
         extra = tuple(n for n in unknown if n not in parties)
+        extra += tuple(g for _, _, g in groups if g in central and g not in extra)
         parties = _sides(parties + extra, gaz, central, cutting)
         if "cutoff" not in labels:
             actors = _central(segments[0], title_spans, unknown, objects=False, subjects=True)

@@ -65,6 +65,9 @@ _AFTER_NAME = re.compile(r"\s\d+\b|\s+[-–—]\s+\d{1,2}/\d{1,2}\b")
 _NAME_SHAPE = re.compile(
     r"^[A-Za-z][a-z]+[A-Z]\w*$|^[A-Za-z]{3,}\d+[A-Za-z]*$|^[A-Z]{2,5}$|^\w[\w-]*\.(?:com|org|net|io)$"
 )
+# A plural noun that may end a group's name ("publishers", "labels", "lobby", "éditeurs").
+_GROUP_WORD = re.compile(r"\b[a-zà-ÿ]+(?:s|x|by)\b")
+_PREV_WORD = re.compile(r"(\w[\w'-]*) +$")
 # A hyphenated description before a name ("EV-maker", "Open-source"): its last part lower case.
 _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
@@ -86,6 +89,8 @@ class NameWords:
     first_names: frozenset[str]
     # Nouns after which a place only says where or whose ("Texas judge", "Ohio residents").
     place_nouns: frozenset[str]
+    # Groups that can be a side without a name ("Publishers sue…", "must pay record labels").
+    groups: frozenset[str]
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -119,6 +124,7 @@ def name_words() -> NameWords:
         subject_verbs=words("subject_verbs"),
         first_names=words("first_names"),
         place_nouns=words("place_nouns"),
+        groups=words("groups"),
     )
 
 
@@ -397,3 +403,28 @@ def is_person(name: str) -> bool:
     """Say whether an unknown name is a person's: two words or more, a first name first."""
     words = name.split()
     return len(words) >= 2 and fold(words[0].split("-")[0]) in name_words().first_names
+
+
+def group_names(text: str) -> list[tuple[int, int, str]]:
+    """Return the groups a text names as they are written, with their spans ("Record labels")."""
+    groups = name_words().groups
+    folded = fold(text)
+    out: list[tuple[int, int, str]] = []
+    for m in _GROUP_WORD.finditer(folded):
+        # The longest group ending at this word: "record labels" before "labels".
+        for start in _group_starts(folded, m.start()):
+            if folded[start : m.end()] in groups:
+                out.append((start, m.end(), text[start : m.end()]))
+                break
+    return out
+
+
+def _group_starts(folded: str, word_start: int) -> list[int]:
+    """Return where a group ending at a word may begin: two words back, one, at the word."""
+    starts = [word_start]
+    for _ in range(2):
+        prev = _PREV_WORD.search(folded, 0, starts[-1])
+        if prev is None:
+            break
+        starts.append(prev.start(1))
+    return starts[::-1]

@@ -429,3 +429,13 @@ def test_a_general_body_yields_to_the_specific_one_named() -> None:
         lang="fr",
     )
     assert "Paris prosecutor" in det.parties and "French judiciary" not in det.parties
+
+
+def test_a_group_acting_or_targeted_is_a_side_as_written() -> None:
+    det = classify_text("Record labels sue Zorbly over piracy")
+    assert set(det.parties) == {"Record labels", "Zorbly"}
+    det = classify_text("Zorbly library must pay publishers $30M, court rules")
+    assert "publishers" in det.parties
+    # A group only mentioned is no side.
+    det = classify_text("Zorbly sued by Krandle over a deal with publishers")
+    assert "publishers" not in det.parties

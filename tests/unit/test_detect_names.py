@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.detect.classify import classify_text
-from bot.detect.names import is_person, is_title_case, unknown_names
+from bot.detect.names import group_names, is_person, is_title_case, unknown_names
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,9 @@ def test_title_case_words_shaped_like_no_common_word_are_names() -> None:
 def test_a_source_after_a_closing_dash_names_no_side() -> None:
     found = unknown_names("Zorbly will reimburse Krandle $9M – DailyTech", [], headline=True)
     assert found == ["Zorbly", "Krandle"]
+
+
+def test_groups_are_found_as_written_longest_first() -> None:
+    assert group_names("Record labels sue Zorbly") == [(0, 13, "Record labels")]
+    assert group_names("Zorbly must pay publishers") == [(16, 26, "publishers")]
+    assert group_names("Zorbly bans users") == []
