@@ -23,7 +23,14 @@ from bot.detect.features import Evidence, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
 from bot.detect.model import Decision, decide
-from bot.detect.names import demonyms, group_names, is_person, name_words, unknown_names
+from bot.detect.names import (
+    demonyms,
+    group_names,
+    is_person,
+    name_words,
+    story_span,
+    unknown_names,
+)
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -90,6 +97,13 @@ _VERB_FORM = re.compile(r"[a-z]+(?:es|ed|s)")
 _PLACE_NOUN = re.compile(r"(?:'s)?\s+([\w-]+)(?:\s+([\w-]+))?")
 _OF_BEFORE = re.compile(r"\b[A-Z][\w-]+ of $")
 _LAST_WORD = re.compile(r"\b([A-Z][a-zà-ÿ]+) $")
+# Before a name that only says what a dispute is about ("over its Zorbly app").
+_TOPIC_BEFORE = re.compile(
+    r"\b(?:over|of|about|into|in|at|for|from|on|under|during|sur|dans|pour|en|du|des|de)\s+"
+    r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
+)
+_OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
+_AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
@@ -640,6 +654,32 @@ def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
     return lex.cut_place is None or lex.cut_place.search(seg.folded, lo, prep.start()) is None
 
 
+def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str]) -> set[str]:
+    """Return the unknown names that only say what the dispute is about.
+
+    A name after "over", "of", "into", "sur"… ("fine over bundling of Teams and Office",
+    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, unless the
+    headline has it act or undergo the dispute, or it owns what is named ("for Zorbly's use").
+    """
+    topics: set[str] = set()
+    for name in unknown:
+        if name in central:
+            continue
+        for seg in segments:
+            at = seg.text.find(name)
+            if at < 0:
+                continue
+            before = seg.folded[max(0, at - 40) : at]
+            owner = _OWNER_AFTER.match(seg.text, at + len(name)) is not None
+            if not owner and (
+                _TOPIC_BEFORE.search(before)
+                or (_AND_BEFORE.search(before) and any(t in seg.text[:at] for t in topics))
+            ):
+                topics.add(name)
+            break
+    return topics
+
+
 def _add_initials_actor(seg: _Segment) -> None:
     """Add the government that country initials stand for when they act ("US sues Zorbly").
 
@@ -690,8 +730,10 @@ def _central(
     act); without objects, only actors count.
     """
     names = [(m.start, m.end, m.name) for m in seg.sides] + (groups or [])
+    lo, hi = story_span(seg.text)
     for name in unknown:
-        at = seg.text.find(name)
+        # Not in a kicker, a section or a byline ("… par Jane Roe - 16/09").
+        at = seg.text.find(name, lo, hi)
         if at >= 0:
             names.append((at, at + len(name), name))
     names.sort()
@@ -898,7 +940,8 @@ def classify_text(
     parties = _resolve_parties(mentions, gaz, central)
     if labels:
         # A group is a side when it acts or undergoes the dispute ("Publishers sue…").
-        extra = tuple(n for n in unknown if n not in parties)
+        topics = _topics(segments[:2], unknown, central)
+        extra = tuple(n for n in unknown if n not in parties and n not in topics)
         extra += tuple(g for _, _, g in groups if g in central and g not in extra)
         parties = _sides(parties + extra, gaz, central, cutting)
         if "cutoff" not in labels:

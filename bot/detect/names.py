@@ -213,9 +213,17 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     # Leading words that open a sentence or introduce the name are not part of it, nor a
     # nationality or a hyphenated description before a one-word name ("Israeli Zorbly",
     # "EV-maker Zorbly"; "Swiss Retail Federation" keeps its nationality).
-    while spans and (
-        fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead
-        or (len(spans) == 2 and _describes(text[spans[0][0] : spans[0][1]]))
+    # "The" written capitalised inside a sentence is part of a name ("sues The Daily Zorbly").
+    keep_the = (
+        not run.at_sentence_start and len(spans) > 1 and text[spans[0][0] : spans[0][1]] == "The"
+    )
+    while (
+        not keep_the
+        and spans
+        and (
+            fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead
+            or (len(spans) == 2 and _describes(text[spans[0][0] : spans[0][1]]))
+        )
     ):
         spans.pop(0)
         run.at_sentence_start = False
@@ -335,7 +343,7 @@ def unknown_names(
     """
     nw = name_words()
     cases = [(start, end, is_title_case(text[start:end])) for start, end in _parts(text)]
-    lo, hi = _story_span(text) if headline else (0, len(text))
+    lo, hi = story_span(text) if headline else (0, len(text))
     names: list[str] = []
     for run in _runs(text, taken):
         if run.start < lo or run.start >= hi:
@@ -375,7 +383,7 @@ def _parts(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _story_span(text: str) -> tuple[int, int]:
+def story_span(text: str) -> tuple[int, int]:
     """Return where a headline's story is: after a kicker, before a section or byline.
 
     A kicker is a short part before the first colon that a longer one follows ("Suicide de

@@ -439,3 +439,11 @@ def test_a_group_acting_or_targeted_is_a_side_as_written() -> None:
     # A group only mentioned is no side.
     det = classify_text("Zorbly sued by Krandle over a deal with publishers")
     assert "publishers" not in det.parties
+
+
+def test_an_unknown_name_that_only_says_what_about_is_no_side() -> None:
+    det = classify_text("Microsoft fined over bundling of Zorbly Chat and Krandle Docs")
+    assert det.labels and det.parties == ("Microsoft",)
+    # Unless it acts or undergoes the dispute.
+    det = classify_text("Apple removes Zorbly Chat from the App Store over payments")
+    assert "Zorbly Chat" in det.parties

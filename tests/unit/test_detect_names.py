@@ -167,3 +167,11 @@ def test_groups_are_found_as_written_longest_first() -> None:
     assert group_names("Record labels sue Zorbly") == [(0, 13, "Record labels")]
     assert group_names("Zorbly must pay publishers") == [(16, 26, "publishers")]
     assert group_names("Zorbly bans users") == []
+
+
+def test_a_capitalised_the_inside_a_sentence_is_part_of_the_name() -> None:
+    assert unknown_names("Nintendo and The Zorbly Company sue Krandle", [(0, 8)]) == [
+        "The Zorbly Company",
+        "Krandle",
+    ]
+    assert unknown_names("The Zorbly Company sues Krandle", []) == ["Zorbly Company", "Krandle"]
