@@ -76,7 +76,7 @@ _LAW_NAME = re.compile(
 _OWNER = re.compile(r"\s*,?\s*(?:(?:propriete|owned|run|led)\s+)?(?:d'|de\s|du\s|of\s|by\s)\s*")
 # A place, not a side: "in Italy", "from Belarus", "au Brésil", "aux États-Unis".
 _PLACE_BEFORE = re.compile(
-    r"\b(?:in|inside|from|across|throughout|en|au|aux|dans)\s+(?:the\s+|l')?$"
+    r"\b(?:in|inside|from|across|throughout|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
 )
 # Where what a dispute phrase acts on ends: the next clause, or a phrase saying what about.
 _NOT_OBJECT = re.compile(

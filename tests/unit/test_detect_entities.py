@@ -447,3 +447,13 @@ def test_an_unknown_name_that_only_says_what_about_is_no_side() -> None:
     # Unless it acts or undergoes the dispute.
     det = classify_text("Apple removes Zorbly Chat from the App Store over payments")
     assert "Zorbly Chat" in det.parties
+
+
+def test_another_commission_or_a_destination_is_no_side() -> None:
+    det = classify_text("Shein : une commission de l'Assemblée va saisir la justice", lang="fr")
+    assert "European Commission" not in det.parties
+    det = classify_text(
+        "Meta condamné à une amende record pour des transferts de données vers les États-Unis",
+        lang="fr",
+    )
+    assert det.labels and "US government" not in det.parties
