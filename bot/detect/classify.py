@@ -99,7 +99,7 @@ _OF_BEFORE = re.compile(r"\b[A-Z][\w-]+ of $")
 _LAST_WORD = re.compile(r"\b([A-Z][a-zà-ÿ]+) $")
 # Before a name that only says what a dispute is about ("over its Zorbly app").
 _TOPIC_BEFORE = re.compile(
-    r"\b(?:over|of|about|into|in|at|for|from|on|under|during|sur|dans|pour|en|du|des|de)\s+"
+    r"\b(?:over|of|about|into|in|at|from|on|under|during|sur|dans|en|du|des|de)\s+"
     r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
 )
 _OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
@@ -642,7 +642,10 @@ def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
         nw = name_words()
         first, second = after.group(1), after.group(2)
         if first in nw.place_nouns or (
-            second in nw.place_nouns and first not in nw.subject_verbs and first.isalpha()
+            second in nw.place_nouns
+            and first.isalpha()
+            and first not in nw.subject_verbs
+            and first not in lex.stopwords
         ):
             return True
     if _OF_BEFORE.search(seg.text, max(0, m.start - 30), m.start):

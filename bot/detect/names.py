@@ -60,7 +60,11 @@ _SOURCE = re.compile(r"\s[-–—]\s+(?:[A-Z][\w.&-]*\s?){1,3}$")
 # A word elided after a particle ends a longer name ("de l'Homme", "à l'Enfance").
 _PARTICLE_ELISION = re.compile(r"\b(?:de|du|des|à)\s+[lLdD]['’]$")
 # After a run: a number ("Ligue 1", "Model 3") or a byline's date ("Jane Roe - 16/09").
-_AFTER_NAME = re.compile(r"\s\d+\b|\s+[-–—]\s+\d{1,2}/\d{1,2}\b")
+_AFTER_NAME = re.compile(
+    r"\s\d+\b(?!\s+(?:hours?|days?|weeks?|months?|years?|minutes?|times|million|billion|"
+    r"heures?|jours?|semaines?|mois|ans|minutes|fois|millions?|milliards?)\b)"
+    r"|\s+[-–—]\s+\d{1,2}/\d{1,2}\b"
+)
 # A word no common word looks like: inner capital, letters with digits, acronym, domain.
 _NAME_SHAPE = re.compile(
     r"^[A-Za-z][a-z]+[A-Z]\w*$|^[A-Za-z]{3,}\d+[A-Za-z]*$|^[A-Z]{2,5}$|^\w[\w-]*\.(?:com|org|net|io)$"
@@ -400,9 +404,11 @@ def story_span(text: str) -> tuple[int, int]:
         hi = source.start()
     colon = _COLON.search(text, 0, hi)
     if colon is not None:
-        before = len(text[: colon.start()].split())
+        words = text[: colon.start()].split()
         after = len(text[colon.end() : hi].split())
-        if after > before and after >= 3:
+        # A kicker names a topic: no verb ("Zorbly refuse de distribuer Krandle : …" is a clause).
+        verbs = name_words().subject_verbs
+        if after > len(words) and after >= 3 and not any(w in verbs for w in words):
             lo = colon.end()
     return lo, hi
 

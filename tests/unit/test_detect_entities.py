@@ -457,3 +457,8 @@ def test_another_commission_or_a_destination_is_no_side() -> None:
         lang="fr",
     )
     assert det.labels and "US government" not in det.parties
+
+
+def test_a_country_before_by_court_order_is_where_a_cutoff_holds() -> None:
+    det = classify_text("Roblox blocked in Turkey by court order over child safety")
+    assert "Turkish government" in det.parties

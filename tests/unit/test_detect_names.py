@@ -175,3 +175,12 @@ def test_a_capitalised_the_inside_a_sentence_is_part_of_the_name() -> None:
         "Krandle",
     ]
     assert unknown_names("The Zorbly Company sues Krandle", []) == ["Zorbly Company", "Krandle"]
+
+
+def test_a_clause_before_a_colon_is_no_kicker_and_a_count_is_no_product_number() -> None:
+    text = "Krandle refuse de distribuer Zorbly Sport : les abonnés privés de matchs"
+    assert "Zorbly Sport" in unknown_names(text, [], headline=True)
+    assert unknown_names("Krandle sues Zorbly Daily 24 hours after the leak", []) == [
+        "Krandle",
+        "Zorbly Daily",
+    ]
