@@ -612,9 +612,8 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
     A country after "in", "from", "aux"… is where things happen ("fined in Italy", "au
     Brésil"), unless a cutoff word just before says it is where the cutoff holds ("banned in
     China", "bloqué en Russie"): then its government is the one cutting off. A company after a
-    first name is a surname ("Harrison Ford"). A generic alias
-    ("le gouvernement", "l'État") names the French government only when the headline names no
-    other government.
+    first name is a surname ("Harrison Ford"). A generic alias ("le gouvernement", "l'État")
+    names the French government only when the headline names no other government.
     """
     mentions: list[Mention] = []
     for seg in segments:
@@ -733,10 +732,10 @@ def _central(
     act); without objects, only actors count.
     """
     names = [(m.start, m.end, m.name) for m in seg.sides] + (groups or [])
-    lo, hi = story_span(seg.text)
+    story_lo, story_hi = story_span(seg.text)
     for name in unknown:
         # Not in a kicker, a section or a byline ("… par Jane Roe - 16/09").
-        at = seg.text.find(name, lo, hi)
+        at = seg.text.find(name, story_lo, story_hi)
         if at >= 0:
             names.append((at, at + len(name), name))
     names.sort()
