@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import logging
 import re
 from collections.abc import Callable
@@ -24,7 +23,14 @@ from bot.detect.features import Evidence, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
 from bot.detect.model import Decision, decide
-from bot.detect.names import name_words, unknown_names
+from bot.detect.names import (
+    demonyms,
+    group_names,
+    is_person,
+    name_words,
+    story_span,
+    unknown_names,
+)
 from bot.detect.prefilter import text_keys
 from bot.types import LABELS, Detection, Facts, FeedItem, Label, Signal
 
@@ -59,7 +65,46 @@ _BODY_MIN = 0.85
 _NOT_NAMES = frozenset(
     {"silicon valley", "wall street", "hollywood", "section", "internet", "web", "new york"}
     | {"dsa", "dma", "gdpr", "rgpd", "coppa", "ccpa", "ai act", "api", "apis", "sdk", "sdks"}
+    | {"dmca", "cfaa", "fisa", "kosa", "osa", "lcen", "hadopi"}
 )
+# Laws and rights are what a dispute is about, not a side ("Digital Services Act").
+_LAW_NAME = re.compile(
+    r"\b(?:Act|Amendment|Directive|Regulation|Law|Code|Bill|Treaty|Convention|Loi|Règlement)$"
+    r"|^(?:Section|Article|Title)\s"
+)
+# Between a name and the next: the next only says whose the first is ("X d'Elon Musk").
+_OWNER = re.compile(r"\s*,?\s*(?:(?:propriete|owned|run|led)\s+)?(?:d'|de\s|du\s|of\s|by\s)\s*")
+# A place, not a side: "in Italy", "from Belarus", "au Brésil", "aux États-Unis".
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|inside|from|across|throughout|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
+)
+# Where what a dispute phrase acts on ends: the next clause, or a phrase saying what about.
+_NOT_OBJECT = re.compile(
+    _OBJECT_BREAK.pattern + r"|\b(?:over|about|for|on|in|with|from|sur|pour|dans|avec)\b"
+)
+# Country initials acting at the start of a clause ("US sues…", "Citing safety, UK bans…").
+_INITIALS_GOVERNMENT = {
+    "US": "US government",
+    "U.S.": "US government",
+    "UK": "UK government",
+    "U.K.": "UK government",
+}
+_INITIALS_ACTOR = re.compile(r"(?:^|[,:;]\s+)(US|U\.S\.|UK|U\.K\.)\s+([a-z][a-z’']*)(?!\s+court)")
+_NOT_VERBS = frozenset({"and", "or", "v", "vs"})
+_VERB_FORM = re.compile(r"[a-z]+(?:es|ed|s)")
+# The noun a place may qualify: the next word or the one after ("Ohio retirement fund"),
+# also after "'s" ("Russia's market regulator").
+_PLACE_NOUN = re.compile(r"(?:'s)?\s+([\w-]+)(?:\s+([\w-]+))?")
+_OF_BEFORE = re.compile(r"\b[A-Z][\w-]+ of $")
+_LAST_WORD = re.compile(r"\b([A-Z][a-zà-ÿ]+) $")
+# Before a name that only says what a dispute is about ("over its Zorbly app").
+_TOPIC_BEFORE = re.compile(
+    r"\b(?:over|of|about|into|in|at|from|on|under|during|sur|dans|en|du|des|de)\s+"
+    r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
+)
+_OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
+_AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
+_POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
 _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
 _FIRST_WORD = re.compile(r"\W*(\w[\w&.-]*)")
@@ -162,7 +207,10 @@ class _Segment:
     folded: str
     starts: list[int]
     ends: list[int]
+    # What the rules read: every known party but those that are only sides (US states).
     mentions: list[Mention]
+    # Every known party mentioned, for the sides of a story.
+    sides: list[Mention]
     weight: float
     sentence_case: bool
     keys: frozenset[str]
@@ -174,12 +222,16 @@ class _Segment:
 def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
     folded = fold(text)
     toks = token_spans(text)
+    found = gaz.find(text, folded, toks)
     return _Segment(
         text=text,
         folded=folded,
         starts=[s for s, _ in toks],
         ends=[e for _, e in toks],
-        mentions=gaz.find(text, folded, toks),
+        mentions=[m for m in found if not m.side_only]
+        if any(m.side_only for m in found)
+        else found,
+        sides=found,
         weight=weight,
         sentence_case=_is_sentence_case(text),
         keys=text_keys(folded),
@@ -489,17 +541,6 @@ def _scan(
     return spans
 
 
-@functools.cache
-def _demonyms() -> frozenset[str]:
-    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments: an
-    adjective of a country is never a party of its own."""
-    words = {"american", "european", "western", "asian", "african", "foreign", "global"}
-    for name in gazetteer().entities:
-        if name.endswith(" government"):
-            words.add(fold(name[: -len(" government")]))
-    return frozenset(words)
-
-
 def _context(title: _Segment, unknown: list[str]) -> tuple[str, ...]:
     """Say who the headline names, for the model: known companies, an authority, other names."""
     names = {m.name for m in title.mentions if m.type in _COMPANY_TYPES}
@@ -517,49 +558,229 @@ def _is_place(name: str) -> bool:
     return fold(name) in name_words().places
 
 
-def _real_names(names: list[str]) -> list[str]:
-    """Drop nationalities, places and non-names, and a name that is part of a longer one."""
-    kept = [
-        n
-        for n in names
-        if fold(n) not in _NOT_NAMES and fold(n) not in _demonyms() and not _is_place(n)
-    ]
+def _real_names(names: list[str], gaz: Gazetteer) -> list[str]:
+    """Drop nationalities, places, laws and non-names, and a name that is part of a longer one.
+
+    A known party written with a stray plural or possessive "s" ("Googles") is that party.
+    """
+    kept: list[str] = []
+    for n in names:
+        key = fold(n)
+        if key in _NOT_NAMES or key in demonyms() or _is_place(n) or _LAW_NAME.search(n):
+            continue
+        if key in name_words().first_names:
+            continue  # a first name alone is part of a person's name the gazetteer took
+        known = gaz.canonical(n[:-1]) if len(n) > 3 and n.endswith("s") else None
+        kept.append(known if known is not None else n)
     return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
 
 
-def _sides(parties: tuple[str, ...], gaz: Gazetteer) -> tuple[str, ...]:
+def _sides(
+    parties: tuple[str, ...],
+    gaz: Gazetteer,
+    central: frozenset[str] = frozenset(),
+    cutting: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
     """Keep the sides of the dispute, as the labelling guide lists them.
 
-    A person is a side only when no organisation is named; a court only when fewer than two
-    other sides are ("Judge blocks X's ban" names the court's order, not a party).
+    A person is a side when no organisation is named, or when the headline has them act or
+    undergo the dispute ("Zorbly founder Jane Roe sues Krandle", "Krandle sues Jane Roe"). A
+    court rules on a dispute and is no side of it ("Judge blocks X's ban"), unless it is the
+    one cutting a platform off (cutting: "a judge orders Zorbly suspended nationwide").
     """
 
     def kind(name: str) -> str | None:
         ent = gaz.entities.get(name)
-        return ent.type if ent is not None else None
+        if ent is None:
+            return "person" if is_person(name) else None
+        return ent.type
 
     orgs = [p for p in parties if kind(p) not in ("person", "court")]
     people = [p for p in parties if kind(p) == "person"]
-    courts = [p for p in parties if kind(p) == "court"]
     keep = set(orgs)
-    if not orgs:
-        keep.update(people)
-    if len(orgs) < 2:
-        keep.update(courts)
+    keep.update(p for p in people if not orgs or p in central)
+    keep.update(p for p in parties if kind(p) == "court" and p in cutting)
+    # A general body yields to the specific one named ("la justice française" and "le parquet
+    # de Paris" are one side: the prosecutor's).
+    keep -= {p for p in keep if p in gaz.entities and keep & set(gaz.entities[p].yields_to)}
     return tuple(p for p in parties if p in keep)
 
 
-def _resolve_parties(mentions: list[Mention], gaz: Gazetteer) -> tuple[str, ...]:
+def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
+    """Return the mentions that may be sides: places and stand-ins left out.
+
+    A country after "in", "from", "aux"… is where things happen ("fined in Italy", "au
+    Brésil"), unless a cutoff word just before says it is where the cutoff holds ("banned in
+    China", "bloqué en Russie"): then its government is the one cutting off. A company after a
+    first name is a surname ("Harrison Ford"). A generic alias ("le gouvernement", "l'État")
+    names the French government only when the headline names no other government.
+    """
+    mentions: list[Mention] = []
+    for seg in segments:
+        for m in seg.sides:
+            if m.type == "government" and _in_place(lex, seg, m):
+                continue
+            # A company name after a first name is a person's surname ("Harrison Ford").
+            first = _LAST_WORD.search(seg.text, max(0, m.start - 20), m.start)
+            if first is not None and fold(first.group(1)) in name_words().first_names:
+                continue
+            mentions.append(m)
+    others = {m.name for m in segments[0].sides if m.type == "government" and not m.generic}
+    return [m for m in mentions if not (m.generic and others - {m.name})]
+
+
+def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
+    """Say whether a mention is a place: after "in", "from", "aux"…, not where a cutoff holds.
+
+    A place before a noun only says where or whose ("Texas judge", "Ohio residents",
+    "Russia's market regulator"), inside a longer name ("University of Minnesota") it is part
+    of that name.
+    """
+    after = _PLACE_NOUN.match(seg.folded, m.end)
+    if after is not None:
+        nw = name_words()
+        first, second = after.group(1), after.group(2)
+        if first in nw.place_nouns or (
+            second in nw.place_nouns
+            and first.isalpha()
+            and first not in nw.subject_verbs
+            and first not in lex.stopwords
+        ):
+            return True
+    if _OF_BEFORE.search(seg.text, max(0, m.start - 30), m.start):
+        return True
+    prep = _PLACE_BEFORE.search(seg.folded, max(0, m.start - 24), m.start)
+    if prep is None:
+        return False
+    lo = _before_offset(seg, prep.start(), 3)
+    return lex.cut_place is None or lex.cut_place.search(seg.folded, lo, prep.start()) is None
+
+
+def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str]) -> set[str]:
+    """Return the unknown names that only say what the dispute is about.
+
+    A name after "over", "of", "into", "sur"… ("fine over bundling of Teams and Office",
+    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, unless the
+    headline has it act or undergo the dispute, or it owns what is named ("for Zorbly's use").
+    """
+    topics: set[str] = set()
+    for name in unknown:
+        if name in central:
+            continue
+        for seg in segments:
+            at = seg.text.find(name)
+            if at < 0:
+                continue
+            before = seg.folded[max(0, at - 40) : at]
+            owner = _OWNER_AFTER.match(seg.text, at + len(name)) is not None
+            if not owner and (
+                _TOPIC_BEFORE.search(before)
+                or (_AND_BEFORE.search(before) and any(t in seg.text[:at] for t in topics))
+            ):
+                topics.add(name)
+            break
+    return topics
+
+
+def _add_initials_actor(seg: _Segment) -> None:
+    """Add the government that country initials stand for when they act ("US sues Zorbly").
+
+    "US" opening a clause before a verb is the US government; before a noun it only says
+    whose ("US judge", "US appeals court").
+    """
+    nw = name_words()
+    for m in _INITIALS_ACTOR.finditer(seg.text):
+        verb = m.group(2)
+        if any(x.start <= m.start(1) < x.end for x in seg.sides) or verb in _NOT_VERBS:
+            continue
+        if verb in nw.subject_verbs or (_VERB_FORM.fullmatch(verb) and verb not in nw.common):
+            name = _INITIALS_GOVERNMENT[m.group(1)]
+            seg.sides.append(Mention(m.start(1), m.end(1), name, "government", m.group(1)))
+            seg.sides.sort(key=lambda x: x.start)
+            return
+
+
+def _litigants(parties: tuple[str, ...], actors: frozenset[str], gaz: Gazetteer) -> tuple[str, ...]:
+    """In a legal story, a government that sues or prosecutes is its litigant (US DOJ)."""
+    out: list[str] = []
+    for name in parties:
+        ent = gaz.entities.get(name)
+        if ent is not None and ent.litigant is not None and name in actors:
+            name = ent.litigant
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _central(
+    seg: _Segment,
+    spans: list[tuple[int, int]],
+    unknown: list[str],
+    *,
+    objects: bool = True,
+    subjects: bool = False,
+    groups: list[tuple[int, int, str]] | None = None,
+) -> frozenset[str]:
+    """Return the names a headline has act or undergo one of its dispute phrases.
+
+    The actor is the last name before the phrase in its clause, unless that name only says
+    whose the one before is ("Zorbly, owned by Jane Roe, sues…", "X d'Elon Musk visé par…");
+    the one undergoing it is the first name a few words after the phrase, before the next
+    clause or a phrase saying what about ("sued over a film about Jane Roe"), unless it only
+    says whose the next one is ("blocks Jane Roe's Zorbly"). With subjects, the actor is the
+    first name of the clause instead ("Zorbly takes the US government to court" has Zorbly
+    act); without objects, only actors count.
+    """
+    names = [(m.start, m.end, m.name) for m in seg.sides] + (groups or [])
+    story_lo, story_hi = story_span(seg.text)
+    for name in unknown:
+        # Not in a kicker, a section or a byline ("… par Jane Roe - 16/09").
+        at = seg.text.find(name, story_lo, story_hi)
+        if at >= 0:
+            names.append((at, at + len(name), name))
+    names.sort()
+    out: set[str] = set()
+    for start, end in spans:
+        lo = _clause_start(seg, _before_offset(seg, start, 8), start)
+        before = [x for x in names if x[0] >= lo and x[1] <= start]
+        while len(before) > 1 and _OWNER.fullmatch(seg.folded, before[-2][1], before[-1][0]):
+            before.pop()
+        if before:
+            out.add(before[0][2] if subjects else before[-1][2])
+        if not objects:
+            continue
+        hi = _after_offset(seg, end, 5)
+        brk = _NOT_OBJECT.search(seg.folded, end, hi)
+        after = [x for x in names if end <= x[0] < (brk.start() if brk is not None else hi)]
+        # "blocks Elon Musk's X": the owner of what is named does not undergo it himself.
+        while len(after) > 1 and seg.folded[after[0][1] : after[1][0]] in _POSSESSIVE_GAPS:
+            after.pop(0)
+        if after:
+            out.add(after[0][2])
+    return frozenset(out)
+
+
+def _resolve_parties(
+    mentions: list[Mention], gaz: Gazetteer, central: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """Return the parties of the mentions, an executive standing for his company.
+
+    A group goes by its best-known company (Alphabet is Google, as people write it). A
+    one-company executive is his company; one whose company is named drops out, unless
+    the headline has him act or undergo the dispute himself ("Musk sues X").
+    """
     names = list(dict.fromkeys(m.name for m in mentions))
     present = set(names)
     out: list[str] = []
     for name in names:
         ent = gaz.entities[name]
+        if ent.known_as is not None:
+            name = ent.known_as
         if ent.type == "person" and ent.companies:
             linked = [c for c in ent.companies if c in present]
-            if linked:
+            if linked and name not in central:
                 continue
-            if len(ent.companies) == 1:
+            if len(ent.companies) == 1 and not linked:
                 name = ent.companies[0]
         if name not in out:
             out.append(name)
@@ -643,21 +864,23 @@ def classify_text(
     best: dict[tuple[str, Label], tuple[Signal, int]] = {}
     unknown: list[str] = []
     title_cuts: list[tuple[int, int]] = []
+    title_spans: list[tuple[int, int]] = []
     for where, seg in enumerate(segments):
         spans = _scan(lex, seg, gaz, best, where)
         if where == 0:
             title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
+            title_spans = [(s, e) for s, e, _ in spans]
         if where == 0:
-            taken = [(x.start, x.end) for x in seg.mentions]
+            taken = [(x.start, x.end) for x in seg.sides]
             support = summary[:SUMMARY_CHARS]
-            found = unknown_names(seg.text, taken, support=support)
+            found = unknown_names(seg.text, taken, support=support, headline=True)
             unknown.extend(n for n in found if n not in unknown)
         elif where == 1 and spans:
-            taken = [(x.start, x.end) for x in seg.mentions]
+            taken = [(x.start, x.end) for x in seg.sides]
             near = [(s, e) for s, e, _ in spans]
             found = unknown_names(seg.text, taken, near=near)
             unknown.extend(n for n in found if n not in unknown)
-    unknown = _real_names(unknown)
+    unknown = _real_names(unknown, gaz)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None
@@ -676,7 +899,6 @@ def classify_text(
         totals[label] += min(body[label], _SUMMARY_CAP)
     if totals["cutoff"] >= THRESHOLD and totals["legal"] < THRESHOLD:
         _authority_cutoff(segments[0], title_cuts, best, totals)
-    head_mentions = [m for seg in segments[:2] for m in seg.mentions]
     if totals["legal"] > 0:
         has_company = any(
             m.type == "company" or (m.type == "person" and gaz.entities[m.name].companies)
@@ -705,12 +927,28 @@ def classify_text(
     decision = decider(evidence)
     labels = decision.labels
     confidence = decision.confidence
-    mentions = head_mentions
-    if len({m.name for m in mentions}) < 2 and len(segments) > 2:
-        mentions = mentions + segments[2].mentions
-    parties = _resolve_parties(mentions, gaz)
+    mentions = [m for seg in segments[:2] for m in seg.sides]
+    with_content = len({m.name for m in mentions}) < 2 and len(segments) > 2
+    if with_content:
+        mentions = mentions + segments[2].sides
+    central = cutting = frozenset[str]()
+    groups: list[tuple[int, int, str]] = []
     if labels:
-        parties = _sides(parties + tuple(n for n in unknown if n not in parties), gaz)
+        _add_initials_actor(segments[0])
+        mentions = _side_mentions(lex, segments if with_content else segments[:2])
+        groups = group_names(segments[0].text)
+        central = _central(segments[0], title_spans, unknown, groups=groups)
+        cutting = _central(segments[0], title_cuts, unknown, objects=False)
+    parties = _resolve_parties(mentions, gaz, central)
+    if labels:
+        # A group is a side when it acts or undergoes the dispute ("Publishers sue…").
+        topics = _topics(segments[:2], unknown, central)
+        extra = tuple(n for n in unknown if n not in parties and n not in topics)
+        extra += tuple(g for _, _, g in groups if g in central and g not in extra)
+        parties = _sides(parties + extra, gaz, central, cutting)
+        if "cutoff" not in labels:
+            actors = _central(segments[0], title_spans, unknown, objects=False, subjects=True)
+            parties = _litigants(parties, actors, gaz)
     signals = decision.signals
     facts = Facts()
     if with_facts or (with_facts is None and labels):

@@ -76,6 +76,16 @@ class Entity:
     aliases: tuple[str, ...]
     context: re.Pattern[str] | None
     not_adjacent: frozenset[str]
+    # Who stands for a government as the one suing or prosecuting (US government -> US DOJ).
+    litigant: str | None = None
+    # Mostly a place in tech news (a US state): a side when it acts, never an actor for rules.
+    side_only: bool = False
+    # The more specific bodies that stand for it when named (French judiciary -> Paris
+    # prosecutor): then it is no side of its own.
+    yields_to: tuple[str, ...] = ()
+    # The name it goes by as a side, when people name the group by its best-known company
+    # (Alphabet -> Google).
+    known_as: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +97,19 @@ class Mention:
     name: str
     type: str
     text: str
+    # Written with a generic alias ("le gouvernement"): the party only when no other of its
+    # kind is named.
+    generic: bool = False
+    # Of an entity, or written with an alias, that is a side but never an actor for the rules.
+    side_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class _AliasEntry:
     name: str
     needs_context: bool
+    generic: bool = False
+    side_only: bool = False
 
 
 class Gazetteer:
@@ -112,7 +129,7 @@ class Gazetteer:
         self._cs_first = {key[0] for key in self._cs}
         self._max_len = max(len(k) for k in (*self._ci, *self._cs))
         for name, ent in self.entities.items():
-            for rel in (ent.parent, *ent.companies):
+            for rel in (ent.parent, *ent.companies, ent.litigant, *ent.yields_to, ent.known_as):
                 if rel is not None and rel not in self.entities:
                     raise ValueError(f"gazetteer: {name} refers to unknown {rel}")
 
@@ -139,6 +156,10 @@ class Gazetteer:
             aliases=tuple(dict.fromkeys([name, *ci, *cs, *amb])),
             context=context,
             not_adjacent=frozenset(fold(w) for w in item.get("not_adjacent", [])),
+            litigant=str(item["litigant"]) if item.get("litigant") else None,
+            side_only=item.get("side_only") is True,
+            yields_to=tuple(str(n) for n in item.get("yields_to", [])),
+            known_as=str(item["known_as"]) if item.get("known_as") else None,
         )
         self.entities[name] = entity
         for alias in ci:
@@ -148,10 +169,17 @@ class Gazetteer:
                 self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, False)
             elif key:
                 self._ci[key] = _AliasEntry(name, False)
+        generic = frozenset(str(a) for a in item.get("generic", []))
+        # "side_only" is true for the whole entity, or lists the aliases that are mostly places
+        # ("France"): those name a side but never an actor for the rules.
+        side_raw = item.get("side_only")
+        side = frozenset(str(a) for a in side_raw) if isinstance(side_raw, list) else frozenset()
         for alias in cs:
-            self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, False)
+            entry = _AliasEntry(name, False, alias in generic, alias in side)
+            self._cs[tuple(t for _, _, t in tokenize(alias))] = entry
         for alias in amb:
-            self._cs[tuple(t for _, _, t in tokenize(alias))] = _AliasEntry(name, True)
+            entry = _AliasEntry(name, True, alias in generic, alias in side)
+            self._cs[tuple(t for _, _, t in tokenize(alias))] = entry
         lookup_only = [str(a) for a in item.get("names", [])]
         if etype == "government":
             # "Texas government", "Government of Nepal": how people write a government's side.
@@ -203,7 +231,17 @@ class Gazetteer:
                     continue
                 start, end = toks[i][0], toks[i + length - 1][1]
                 ent = self.entities[entry.name]
-                mentions.append(Mention(start, end, ent.name, ent.type, text[start:end]))
+                mentions.append(
+                    Mention(
+                        start,
+                        end,
+                        ent.name,
+                        ent.type,
+                        text[start:end],
+                        entry.generic,
+                        ent.side_only or entry.side_only,
+                    )
+                )
                 found = length
                 break
             i += found or 1

@@ -77,6 +77,9 @@ class Lexicon:
     false_report: re.Pattern[str] | None
     prepositions: re.Pattern[str] | None
     named_objects: re.Pattern[str] | None
+    # A cutoff word a place may follow ("banned in China", "bloqué en Russie"): that place's
+    # government is a side, where "fined in Italy" only says where.
+    cut_place: re.Pattern[str] | None
     wrap_before: re.Pattern[str] | None
     wrap_after: re.Pattern[str] | None
     stopwords: frozenset[str]
@@ -209,6 +212,7 @@ def load_lexicon(lang: str) -> Lexicon:
         false_report=_term_pattern("@false_report", terms) if "false_report" in terms else None,
         prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
         named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
+        cut_place=_term_pattern("cut_place", terms) if "cut_place" in terms else None,
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,
         wrap_after=_compile(str(neg["wrap_after"])) if "wrap_after" in neg else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),

@@ -19,16 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.detect.entities import fold
+from bot.detect.entities import fold, gazetteer
 
 # A capitalised word: letters, digits and the joiners names use ("AT&T", "Yahoo!", "X.com").
 _WORD = re.compile(r"[^\W_][\w&.'’+!-]*")
 _CAP_START = re.compile(r"[A-ZÀ-ÖØ-Þ0-9]")
 # French elision before a name ("l'Arcep", "d'OpenAI") is not part of it.
 _ELISION = re.compile(r"^(?:[LlDdJjNnSs]|[Qq]u|[Jj]usqu|[Ll]orsqu)['’]")
-# Amounts ("$69bn", "302.4M") and contractions ("We've") are no names.
+# Amounts ("$69bn", "302.4M"), contractions ("We've"), ordinals and counts ("21st",
+# "11-month", "3rd-party"), numbered things ("Covid-19") and short numbered acronyms ("2FA",
+# "5G") are no names.
 _NOT_A_NAME = re.compile(
-    r"^\d[\d.,]*(?:bn|mn|mds?|mrds?|[kmbt])$|['’](?:ve|re|ll|d|m)$|n['’]t$|\.(?:com|fr|net|org|io)$",
+    r"^\d[\d.,]*(?:bn|mn|mds?|mrds?|[kmbt])$|['’](?:ve|re|ll|d|m)$|n['’]t$|\.(?:com|fr|net|org|io)$"
+    r"|^\d+(?:st|nd|rd|th|er|e|eme|ème)$|^\d+[a-z]*-|-\d+$|^\d+[a-z]{1,3}$",
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -42,10 +45,38 @@ _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _MAX_NAMES = 4
+# Abbreviations whose full stop does not end a sentence ("Mt. Gox", "Calif. law").
+_ABBREVIATIONS = frozenset(
+    {"inc", "corp", "ltd", "bros", "calif", "mass", "penn", "wash", "gov", "sen", "rep", "dept"}
+)
 # How far from a dispute phrase a name in a summary may stand and still be one of its sides.
 _NEAR_CHARS = 40
 # Between a known company and the next capitalised word, these make the word its product.
 _PRODUCT_GAPS = frozenset({"", " ", "'s ", "’s "})
+# Marks that join a headline's parts, and the colon after a kicker.
+_PART_BREAK = re.compile(r"\s?:\s|\s[|]\s|\s[-–—]\s")
+_COLON = re.compile(r"\s?:\s")
+_SOURCE = re.compile(r"\s[-–—]\s+(?:[A-Z][\w.&-]*\s?){1,3}$")
+# A word elided after a particle ends a longer name ("de l'Homme", "à l'Enfance").
+_PARTICLE_ELISION = re.compile(r"\b(?:de|du|des|à)\s+[lLdD]['’]$")
+# After a run: a number ("Ligue 1", "Model 3") or a byline's date ("Jane Roe - 16/09").
+_AFTER_NAME = re.compile(
+    r"\s\d+\b(?!\s+(?:hours?|days?|weeks?|months?|years?|minutes?|times|million|billion|"
+    r"heures?|jours?|semaines?|mois|ans|minutes|fois|millions?|milliards?)\b)"
+    r"|\s+[-–—]\s+\d{1,2}/\d{1,2}\b"
+)
+# A word no common word looks like: inner capital, letters with digits, acronym, domain.
+_NAME_SHAPE = re.compile(
+    r"^[A-Za-z][a-z]+[A-Z]\w*$|^[A-Za-z]{3,}\d+[A-Za-z]*$|^[A-Z]{2,5}$|^\w[\w-]*\.(?:com|org|net|io)$"
+)
+# A plural noun that may end a group's name ("publishers", "labels", "lobby", "éditeurs").
+_GROUP_WORD = re.compile(r"\b[a-zà-ÿ]+(?:s|x|by)\b")
+_PREV_WORD = re.compile(r"(\w[\w'-]*) +$")
+# A hyphenated description before a name ("EV-maker", "Open-source"): its last part lower case.
+_DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
+# What ends a run but is no part of a name besides products and lead words: a role or a
+# country code ("Zorbly CEO", "Zorbly USA").
+_TRAILING = frozenset({"ceo", "cto", "cfo", "coo", "founder", "usa", "us", "u.s", "uk", "pdg"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +90,11 @@ class NameWords:
     roles: frozenset[str]
     small: frozenset[str]
     subject_verbs: frozenset[str]
+    first_names: frozenset[str]
+    # Nouns after which a place only says where or whose ("Texas judge", "Ohio residents").
+    place_nouns: frozenset[str]
+    # Groups that can be a side without a name ("Publishers sue…", "must pay record labels").
+    groups: frozenset[str]
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -81,7 +117,7 @@ def name_words() -> NameWords:
     common, lead, products = words("common"), words("lead"), words("products")
     return NameWords(
         places=words("places"),
-        trailing=products | lead,
+        trailing=products | lead | words("roles") | _TRAILING,
         generic=common | lead | products,
         common=common,
         lead=lead,
@@ -90,6 +126,9 @@ def name_words() -> NameWords:
         roles=words("roles"),
         small=words("small"),
         subject_verbs=words("subject_verbs"),
+        first_names=words("first_names"),
+        place_nouns=words("place_nouns"),
+        groups=words("groups"),
     )
 
 
@@ -155,9 +194,19 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
             cur = None
             pending_particle = False
         prev_end = e
-        if cur is not None and text[e : e + 1] in ',;:!?()"“”«»':
+        if cur is not None and (text[e : e + 1] in ',;:!?()"“”«»' or _ends_sentence(word)):
             cur = None
     return runs
+
+
+def _ends_sentence(word: str) -> bool:
+    """Say whether a word's full stop ends a sentence ("Act. But"), not an abbreviation."""
+    return (
+        word.endswith(".")
+        and "." not in word[:-1]
+        and len(word) > 3
+        and fold(word[:-1]) not in _ABBREVIATIONS
+    )
 
 
 def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
@@ -165,10 +214,24 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     spans = list(run.words)
     if fold(text[spans[0][0] : spans[0][1]]) in nw.roles:
         return None  # "Judge Jane Roe": the person a role introduces is not a side
-    # Leading words that open a sentence or introduce the name are not part of it.
-    while spans and fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead:
+    # Leading words that open a sentence or introduce the name are not part of it, nor a
+    # nationality or a hyphenated description before a one-word name ("Israeli Zorbly",
+    # "EV-maker Zorbly"; "Swiss Retail Federation" keeps its nationality).
+    # "The" written capitalised inside a sentence is part of a name ("sues The Daily Zorbly").
+    keep_the = (
+        not run.at_sentence_start and len(spans) > 1 and text[spans[0][0] : spans[0][1]] == "The"
+    )
+    while (
+        not keep_the
+        and spans
+        and (
+            fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead
+            or (len(spans) == 2 and _describes(text[spans[0][0] : spans[0][1]]))
+        )
+    ):
         spans.pop(0)
         run.at_sentence_start = False
+    # Nor a role or a country code after it ("Zorbly CEO", "Zorbly USA").
     while spans and fold(text[spans[-1][0] : spans[-1][1]]) in nw.trailing:
         spans.pop()
     if not spans:
@@ -192,8 +255,28 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     return name
 
 
+def _describes(word: str) -> bool:
+    """Say whether a word before a name describes it: a nationality or "EV-maker"."""
+    return fold(word) in demonyms() or _DESCRIPTOR.match(word) is not None
+
+
+@functools.cache
+def demonyms() -> frozenset[str]:
+    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments: an
+    adjective of a country is never a party of its own."""
+    words = {"american", "european", "western", "asian", "african", "foreign", "global"}
+    for name in gazetteer().entities:
+        if name.endswith(" government"):
+            words.add(fold(name[: -len(" government")]))
+    return frozenset(words)
+
+
 def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
-    """Return the longest stretches of a Title Case run that the summary writes as names."""
+    """Return the longest stretches of a Title Case run that the summary writes as names.
+
+    Without the summary, a word shaped like no common word is a name on its own: an inner
+    capital ("TekSavvy"), letters and digits ("Quad9"), an acronym ("RPI"), a domain.
+    """
     parts: list[_Run] = []
     words = run.words
     i = 0
@@ -205,6 +288,9 @@ def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
                 i = j
                 break
         else:
+            start, end = words[i]
+            if _NAME_SHAPE.search(_POSSESSIVE.sub("", text[start:end])):
+                parts.append(_Run(start, end, [words[i]], at_sentence_start=False))
             i += 1
     return parts
 
@@ -247,23 +333,30 @@ def unknown_names(
     *,
     support: str = "",
     near: Sequence[tuple[int, int]] | None = None,
+    headline: bool = False,
 ) -> list[str]:
     """Return the names of text the gazetteer lacks, in order of appearance.
 
     taken holds the spans of known mentions: a run right after one names its product
     ("Apple Watch"), not a party. In Title Case every word is capitalised, so a run counts only
-    when support (the item's summary) writes it capitalised in mid-sentence. With near, only
-    names within a few words of one of those spans count (a summary names many bystanders).
+    when support (the item's summary) writes it capitalised in mid-sentence; each part of a
+    headline (around ":", " | ", " - ") is told apart on its own. With near, only names within
+    a few words of one of those spans count (a summary names many bystanders). A headline's
+    kicker ("Topic : the story"), its section or byline after " | ", and an author before a
+    date ("par Jane Roe - 16/09") name no side.
     """
     nw = name_words()
-    title_case = is_title_case(text)
+    cases = [(start, end, is_title_case(text[start:end])) for start, end in _parts(text)]
+    lo, hi = story_span(text) if headline else (0, len(text))
     names: list[str] = []
     for run in _runs(text, taken):
+        if run.start < lo or run.start >= hi:
+            continue
         if near is not None and not any(
             s - _NEAR_CHARS <= run.end and run.start <= e + _NEAR_CHARS for s, e in near
         ):
             continue
-        before = text[: run.start]
+        before = text[max(0, run.start - 40) : run.start]
         if any(
             0 <= run.start - te <= 3 and text[te : run.start] in _PRODUCT_GAPS for _, te in taken
         ):
@@ -271,8 +364,81 @@ def unknown_names(
         role = re.search(r"(\w+)\W*$", before)
         if role is not None and fold(role.group(1)) in nw.roles:
             continue
+        # The end of a longer name ("Ligue des droits de l'Homme"), a numbered product or
+        # competition ("Ligue 1", "Model 3"), an author before a date: no side.
+        if _PARTICLE_ELISION.search(before) or _AFTER_NAME.match(text, run.end):
+            continue
+        title_case = next((tc for start, end, tc in cases if start <= run.start < end), False)
         for part in _title_parts(text, run, support) if title_case else [run]:
             name = _clean(text, part, nw)
             if name is not None and name not in names:
                 names.append(name)
     return names[:_MAX_NAMES]
+
+
+def _parts(text: str) -> list[tuple[int, int]]:
+    """Split a text at the marks that join a headline's parts (":", " | ", " - ")."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _PART_BREAK.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return out
+
+
+def story_span(text: str) -> tuple[int, int]:
+    """Return where a headline's story is: after a kicker, before a section or byline.
+
+    A kicker is a short part before the first colon that a longer one follows ("Suicide de
+    Marie : ses parents portent plainte contre TikTok", "Financial Times: …"); a source may
+    close the headline after a dash ("… – Daily Tech").
+    """
+    lo, hi = 0, len(text)
+    section = text.rfind(" | ")
+    if section > 0:
+        hi = section
+    # A source after a dash at the end ("… – TechCrunch").
+    source = _SOURCE.search(text, 0, hi)
+    if source is not None:
+        hi = source.start()
+    colon = _COLON.search(text, 0, hi)
+    if colon is not None:
+        words = text[: colon.start()].split()
+        after = len(text[colon.end() : hi].split())
+        # A kicker names a topic: no verb ("Zorbly refuse de distribuer Krandle : …" is a clause).
+        verbs = name_words().subject_verbs
+        if after > len(words) and after >= 3 and not any(w in verbs for w in words):
+            lo = colon.end()
+    return lo, hi
+
+
+def is_person(name: str) -> bool:
+    """Say whether an unknown name is a person's: two words or more, a first name first."""
+    words = name.split()
+    return len(words) >= 2 and fold(words[0].split("-")[0]) in name_words().first_names
+
+
+def group_names(text: str) -> list[tuple[int, int, str]]:
+    """Return the groups a text names as they are written, with their spans ("Record labels")."""
+    groups = name_words().groups
+    folded = fold(text)
+    out: list[tuple[int, int, str]] = []
+    for m in _GROUP_WORD.finditer(folded):
+        # The longest group ending at this word: "record labels" before "labels".
+        for start in _group_starts(folded, m.start()):
+            if folded[start : m.end()] in groups:
+                out.append((start, m.end(), text[start : m.end()]))
+                break
+    return out
+
+
+def _group_starts(folded: str, word_start: int) -> list[int]:
+    """Return where a group ending at a word may begin: two words back, one, at the word."""
+    starts = [word_start]
+    for _ in range(2):
+        prev = _PREV_WORD.search(folded, 0, starts[-1])
+        if prev is None:
+            break
+        starts.append(prev.start(1))
+    return starts[::-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.detect.classify import classify_text
-from bot.detect.names import is_title_case, unknown_names
+from bot.detect.names import group_names, is_person, is_title_case, unknown_names
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,96 @@ def test_detected_stories_name_unknown_companies_whole() -> None:
 def test_a_generic_app_store_is_not_apple() -> None:
     det = classify_text("Zorbly removes Krandle's game from its app store")
     assert "Apple" not in det.parties
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A kicker before a colon, a section or byline after " | ", an author before a date.
+        "Tech Pulse : Zorbly poursuit Krandle en justice devant le tribunal",
+        "Zorbly sues Krandle over chip patents | Jane Roe",
+        "Zorbly poursuit Krandle en justice par Jeanne Roux - 12/03",
+    ],
+)
+def test_a_headline_kicker_section_or_byline_names_no_side(text: str) -> None:
+    found = unknown_names(text, [], headline=True)
+    assert found == ["Zorbly", "Krandle"], found
+
+
+def test_numbered_things_ordinals_and_name_ends_are_no_names() -> None:
+    # A numbered product or competition, an ordinal, a count, a numbered acronym.
+    assert unknown_names("Krandle sues over the Zorbly Arena 2 game on December 9th", []) == [
+        "Krandle"
+    ]
+    assert unknown_names("Zorbly hit by a 11-month probe over 2FA codes", []) == ["Zorbly"]
+    # The end of a longer French name after "de l'" is no name of its own.
+    assert "Homme" not in unknown_names("La Ligue des droits de l'Homme attaque Zorbly", [])
+    # A sentence ends at "Act." even when the next word is capitalised.
+    found = unknown_names("Krandle fined under the Fair Play Act. But Zorbly appeals", [])
+    assert "Fair Play Act. But" not in found and "Zorbly" in found
+
+
+def test_descriptions_roles_and_country_codes_around_a_name_are_dropped() -> None:
+    assert unknown_names("EV-maker Zorbly sued by Krandle", []) == ["Zorbly", "Krandle"]
+    assert unknown_names("Israeli Zorbly sued by Krandle", []) == ["Zorbly", "Krandle"]
+    assert unknown_names("Zorbly CEO sues Krandle over a deal", []) == ["Zorbly", "Krandle"]
+    assert unknown_names("Krandle sues Zorbly USA over ink", []) == ["Krandle", "Zorbly"]
+    # A nationality that is part of a longer name stays ("Swiss Retail Federation").
+    assert unknown_names("Zorbly sued by Swiss Retail Federation", []) == [
+        "Zorbly",
+        "Swiss Retail Federation",
+    ]
+
+
+def test_each_part_of_a_headline_is_title_case_or_not_on_its_own() -> None:
+    # The part before the colon is Title Case: its capitalised words need the summary.
+    text = "Judge Orders Zorbly to Disclose Secret Documents: the board ruled against Krandle"
+    assert unknown_names(text, []) == ["Krandle"]
+    assert unknown_names(text, [], support="a case brought against Zorbly by the board") == [
+        "Zorbly",
+        "Krandle",
+    ]
+
+
+def test_a_first_name_tells_a_person() -> None:
+    assert is_person("Jane Roe")
+    assert is_person("Jean-Marc Roux")
+    assert not is_person("Zorbly Labs")
+    assert not is_person("Jane")
+
+
+def test_title_case_words_shaped_like_no_common_word_are_names() -> None:
+    # No summary to confirm them: an inner capital, letters with digits, an acronym.
+    assert unknown_names("Zorbly Sues TekSavvy Over Fees", []) == ["TekSavvy"]
+    assert unknown_names("Quad9 Files Objection To Court Ruling", []) == ["Quad9"]
+    assert unknown_names("Apple Settles Lawsuit with RPI for $25M", [(0, 5)]) == ["RPI"]
+    # A model number is no name.
+    assert unknown_names("Export Of H100 Chips Banned", []) == []
+
+
+def test_a_source_after_a_closing_dash_names_no_side() -> None:
+    found = unknown_names("Zorbly will reimburse Krandle $9M – DailyTech", [], headline=True)
+    assert found == ["Zorbly", "Krandle"]
+
+
+def test_groups_are_found_as_written_longest_first() -> None:
+    assert group_names("Record labels sue Zorbly") == [(0, 13, "Record labels")]
+    assert group_names("Zorbly must pay publishers") == [(16, 26, "publishers")]
+    assert group_names("Zorbly bans users") == []
+
+
+def test_a_capitalised_the_inside_a_sentence_is_part_of_the_name() -> None:
+    assert unknown_names("Nintendo and The Zorbly Company sue Krandle", [(0, 8)]) == [
+        "The Zorbly Company",
+        "Krandle",
+    ]
+    assert unknown_names("The Zorbly Company sues Krandle", []) == ["Zorbly Company", "Krandle"]
+
+
+def test_a_clause_before_a_colon_is_no_kicker_and_a_count_is_no_product_number() -> None:
+    text = "Krandle refuse de distribuer Zorbly Sport : les abonnés privés de matchs"
+    assert "Zorbly Sport" in unknown_names(text, [], headline=True)
+    assert unknown_names("Krandle sues Zorbly Daily 24 hours after the leak", []) == [
+        "Krandle",
+        "Zorbly Daily",
+    ]
