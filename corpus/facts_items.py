@@ -40,6 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 REFS = ROOT / "corpus" / "facts" / "refs.jsonl"
 
 
+def item_lang(item: FeedItem) -> str:
+    """The item's language; an untagged feed's is read off the text, as the detector does."""
+    return item.lang or detect_lang(" ".join((item.title, item.summary[:400])))
+
+
 def reserved_reason(repo: str, item: FeedItem) -> str | None:
     """Return why a mirrored feed entry is reserved for independent evaluation, or None."""
     if repo.lower() in RESERVED_REPOS:
@@ -50,8 +55,7 @@ def reserved_reason(repo: str, item: FeedItem) -> str | None:
         not day or day >= RESERVED_OUTLET_FROM
     ):
         return f"{host} item dated {day or 'unknown'}"
-    lang = item.lang or detect_lang(" ".join((item.title, item.summary[:400])))
-    if lang.startswith("fr") and RESERVED_FR_SPAN[0] <= day <= RESERVED_FR_SPAN[1]:
+    if item_lang(item).startswith("fr") and RESERVED_FR_SPAN[0] <= day <= RESERVED_FR_SPAN[1]:
         return f"French item dated {day}"
     return None
 
@@ -69,8 +73,7 @@ def _feed_items(raw: bytes, repo: str | None = None) -> dict[str, dict[str, str]
             "summary": item.summary,
             "content": item.content,
             "published": item.published.isoformat() if item.published else "",
-            # What the detector does with an untagged feed: it reads the language off the text.
-            "lang": item.lang or detect_lang(" ".join((item.title, item.summary[:400]))),
+            "lang": item_lang(item),
         }
     return out
 

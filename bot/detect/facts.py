@@ -608,24 +608,25 @@ def _lone_opener(clause: str, name: str) -> bool:
     return lone and canonical_party(name) is None and not _MARKED_NAME.search(name)
 
 
+# Job titles that introduce a person after an organisation's name.
+_JOB_TITLES = (
+    "director|president|chairman|chairwoman|chair|head|founder|spokesperson|spokesman|"
+    "spokeswoman|manager|officer|analyst|researcher|engineer|lawyer|attorney|secretary|minister|"
+    "commissioner|professor|partner|lead|designer|scientist|economist|developer|counsel|"
+    "adviser|advisor|executive"
+)
 # Lower-case job titles between an organisation and a person ("said Honda director Jane Roe").
 # ("said former Apple wireless director Jaydeep Ranade": a few lower-case words ending in a role.)
 _ROLE_BETWEEN = re.compile(
-    r"^\s*(?:[a-z][\w-]*\s+){0,4}(?:senior|chief|executive|vice|general|deputy|managing|"
-    r"director|president|chairman|chairwoman|chair|head|founder|co-founder|spokesperson|"
-    r"spokesman|spokeswoman|manager|officer|analyst|researcher|engineer|lawyer|attorney|"
-    r"secretary|minister|commissioner|professor|partner|lead|designer|scientist|economist|"
-    r"developer|counsel|adviser|advisor|strategist|editor|reporter|correspondent|leader|"
-    r"executive|vp|svp|evp)(?:\s+(?:of|for|at)\s+(?:the\s+)?[a-z][\w-]*){0,2}\s+$"
+    r"^\s*(?:[a-z][\w-]*\s+){0,4}(?:senior|chief|vice|general|deputy|managing|co-founder|"
+    rf"strategist|editor|reporter|correspondent|leader|vp|svp|evp|{_JOB_TITLES})"
+    r"(?:\s+(?:of|for|at)\s+(?:the\s+)?[a-z][\w-]*){0,2}\s+$"
 )
 
 
 # A job title right after an organisation's name ("Example Pact co-founder …").
 _ROLE_AFTER = re.compile(
-    r"\s+(?:[a-z][\w-]*\s+){0,2}(?:co-?founder|founder|director|president|chairman|chairwoman|"
-    r"chair|head|spokesperson|spokesman|spokeswoman|manager|officer|analyst|researcher|"
-    r"engineer|lawyer|attorney|secretary|minister|commissioner|professor|partner|lead|designer|"
-    r"scientist|economist|developer|counsel|adviser|advisor|executive|ceo|cto|cfo|coo)\b",
+    rf"\s+(?:[a-z][\w-]*\s+){{0,2}}(?:co-?founder|ceo|cto|cfo|coo|{_JOB_TITLES})\b",
     re.IGNORECASE,
 )
 
