@@ -7,9 +7,12 @@ ITEMS.jsonl: one real item a line, {"id", "lang", "title", "summary", "content" 
 
 PASS_*.jsonl: one annotation a line, written by following corpus/facts-annotation-guide.md:
 {"id", "boilerplate": [strings], "dates": ["YYYY-MM-DD"], "amounts": [{"value"} or {"low",
-"high"}, "currency", "period"], "quotes": [{"speaker", "text_start"}]}; the committed annotations
-(corpus/facts/pass_*.jsonl) hold "text_start_key" (count and hash of the first words) instead
-of the words themselves.
+"high"}, "currency", "period"], "quotes": [{"speaker", "text_start"}]}. The committed
+annotations (corpus/facts/*pass_*.jsonl) hold no publisher text: "boilerplate_keys" and each
+quote's "text_start_key" (a word count and a hash of those words) replace the words. An
+annotator's file is turned into that form with
+
+    .venv/bin/python -m corpus.facts_eval --store RAW.jsonl > corpus/facts/roundN_pass_a.jsonl
 
 For each annotation pass it reports: items whose summary still holds an annotated boilerplate
 string (target 0), date precision/recall, amount precision/recall (value or range, currency and
@@ -158,10 +161,6 @@ def run_bot(item: Item) -> Output:
     return Output(summary, detection.facts)
 
 
-def _norm(text: str) -> str:
-    return " ".join(words(text))
-
-
 def _same_value(a: float, b: float) -> bool:
     return abs(a - b) <= VALUE_TOLERANCE * max(abs(a), abs(b), 1.0)
 
@@ -187,13 +186,52 @@ def amount_matches(shown: Amount, gold: Mapping[str, Any]) -> bool:
     )
 
 
+def _words_key(found: Sequence[str]) -> str:
+    return f"{len(found)}:" + hashlib.sha1(" ".join(found).encode("utf-8")).hexdigest()[:16]
+
+
 def start_key(text: str, n: int = QUOTE_START_WORDS) -> str:
     """Return the key of a quote's opening words: their count and a hash of them.
 
     The committed annotations keep this key, not the publisher's words.
     """
-    start = words(text)[:n]
-    return f"{len(start)}:" + hashlib.sha1(" ".join(start).encode("utf-8")).hexdigest()[:16]
+    return _words_key(words(text)[:n])
+
+
+def text_key(text: str) -> str:
+    """Return the key of a whole piece of text (a boilerplate line): word count and hash."""
+    return _words_key(words(text))
+
+
+def gold_boilerplate_keys(note: Mapping[str, Any]) -> set[str]:
+    """Return an annotation's boilerplate keys, from its strings or its stored keys."""
+    keys = {str(k) for k in note.get("boilerplate_keys") or []}
+    keys.update(text_key(b) for b in note.get("boilerplate") or [] if words(b))
+    return keys
+
+
+def holds(text: str, keys: Iterable[str]) -> bool:
+    """Say whether a run of the text's words has one of the keys (boilerplate left in it)."""
+    found = words(text)
+    wanted = set(keys)
+    for n in {int(key.split(":", 1)[0]) for key in wanted}:
+        if any(_words_key(found[i : i + n]) in wanted for i in range(max(len(found) - n + 1, 0))):
+            return True
+    return False
+
+
+def stored_form(note: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an annotation as it is committed: keys in place of the publisher's words."""
+    out = {k: v for k, v in note.items() if k != "boilerplate"}
+    out["boilerplate_keys"] = sorted(gold_boilerplate_keys(note))
+    out["quotes"] = [
+        {
+            **{k: v for k, v in q.items() if k != "text_start"},
+            "text_start_key": gold_start_key(q),
+        }
+        for q in note.get("quotes") or []
+    ]
+    return out
 
 
 def gold_start_key(gold: Mapping[str, Any]) -> str:
@@ -234,11 +272,10 @@ def score(outputs: Mapping[str, Output], annotations: Iterable[Mapping[str, Any]
         if output is None:
             continue
         report.items += 1
-        boilerplate = [b for b in note.get("boilerplate") or [] if _norm(b)]
+        boilerplate = gold_boilerplate_keys(note)
         if boilerplate:
             report.boilerplate_items += 1
-            summary = f" {_norm(output.summary)} "
-            if any(f" {_norm(b)} " in summary for b in boilerplate):
+            if holds(output.summary, boilerplate):
                 report.boilerplate_left += 1
                 report.boilerplate_left_ids.append(str(note["id"]))
         gold_dates = {str(d) for d in note.get("dates") or []}
@@ -272,7 +309,7 @@ def _keys(note: Mapping[str, Any]) -> dict[str, set[str]]:
         amounts.add(f"{low:g}-{high:g}" if high is not None else f"{low:g}")
         amounts.add(f"{currency}/{period}")
     return {
-        "boilerplate": {_norm(b) for b in note.get("boilerplate") or [] if _norm(b)},
+        "boilerplate": gold_boilerplate_keys(note),
         "dates": {str(d) for d in note.get("dates") or []},
         "amounts": amounts,
         "quotes": {
@@ -330,12 +367,21 @@ def format_report(name: str, report: Report) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the measurement and print it."""
     parser = argparse.ArgumentParser(prog="python -m corpus.facts_eval", description=__doc__)
-    parser.add_argument("items", type=Path)
-    parser.add_argument("passes", type=Path, nargs="+", help="one or two annotation files")
+    parser.add_argument("items", type=Path, nargs="?")
+    parser.add_argument("passes", type=Path, nargs="*", help="one or two annotation files")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--store", type=Path, metavar="RAW", help="print an annotator's file in committed form"
+    )
     args = parser.parse_args(argv)
-    if len(args.passes) > 2:
-        parser.error("give one or two annotation passes")
+    if args.store is not None:
+        if args.items is not None:
+            parser.error("--store takes one annotation file and nothing else")
+        for note in read_jsonl(args.store):
+            print(json.dumps(stored_form(note), ensure_ascii=False))
+        return 0
+    if args.items is None or not 1 <= len(args.passes) <= 2:
+        parser.error("give an items file and one or two annotation passes")
     items = read_items(args.items)
     outputs = {item.id: run_bot(item) for item in items}
     passes = [read_jsonl(path) for path in args.passes]

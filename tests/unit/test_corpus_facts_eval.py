@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.types import Amount, EffectiveDate, Facts, Quote
-from corpus.facts_eval import Output, agreement, main, score
+from corpus.facts_eval import Output, agreement, main, score, stored_form
 
 ITEMS = [
     {
@@ -141,3 +141,36 @@ def test_agreement_ignores_items_only_one_pass_has() -> None:
     b = [{"id": "1", "dates": ["2024-01-01"]}]
     assert agreement(a, b)["dates"] == 1.0
     assert agreement(a, b)["quotes"] is None
+
+
+def test_the_stored_form_holds_no_annotated_words_and_scores_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = write_jsonl(tmp_path / "raw.jsonl", PASS_A)  # type: ignore[arg-type]
+    assert main(["--store", str(raw)]) == 0
+    stored_text = capsys.readouterr().out
+    for phrase in ("anonymous reader", "Read more of this story", "apparu en premier", "ferons"):
+        assert phrase not in stored_text
+    rows = [json.loads(line) for line in stored_text.splitlines()]
+    stored = write_jsonl(tmp_path / "stored.jsonl", rows)
+    items = write_jsonl(tmp_path / "items.jsonl", ITEMS)  # type: ignore[arg-type]
+    assert main([str(items), str(raw), str(stored), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    first, second = data["passes"].values()
+    assert first == second
+    assert data["agreement"]["boilerplate"] == data["agreement"]["quotes"] == 1.0
+
+
+def test_a_stored_boilerplate_key_is_found_wherever_its_words_are_left() -> None:
+    facts = Facts(dates=(), amounts=(), quotes=())
+    [stored] = [stored_form({"id": "x", "boilerplate": ["Read more at Example Dot."]})]
+    kept = score({"x": Output("The app is gone. Read more at Example Dot.", facts)}, [stored])
+    cleaned = score({"x": Output("The app is gone. Read more elsewhere.", facts)}, [stored])
+    assert (kept.boilerplate_left, cleaned.boilerplate_left) == (1, 0)
+    assert (kept.boilerplate_items, cleaned.boilerplate_items) == (1, 1)
+
+
+def test_store_refuses_other_arguments(tmp_path: Path) -> None:
+    raw = write_jsonl(tmp_path / "raw.jsonl", PASS_A)  # type: ignore[arg-type]
+    with pytest.raises(SystemExit):
+        main(["--store", str(raw), str(raw)])
