@@ -710,6 +710,17 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
 
 # A quote after "that"/"que" is woven into the writer's own sentence.
 _WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
+# A quote after a naming verb is what someone called something, not a statement: "calling it
+# “the most significant release of the year”", "described it as", "qualifiant le projet de".
+_NAMING = re.compile(
+    r"(?:\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|label(?:s|led|ed|ling|ing)?|"
+    r"brand(?:s|ed|ing)?|term(?:s|ed|ing)?|describ(?:e|es|ed|ing)|hail(?:s|ed|ing)?|"
+    r"characteri[sz](?:e|es|ed|ing))(?:\s+(?:it|this|that|them|him|her|the\s+\w+))?"
+    r"(?:\s+as)?|\b(?:qualifi(?:e|é|ée|ant|ait)|baptis(?:e|é|ée|ant)|surnomm(?:e|é|ée|ant))"
+    r"(?:\s+(?:le|la|les|l['’]|cela|ça)\s*\w*)?\s+(?:de|d['’]))"
+    r"(?:\s+(?:an?|the|un|une|le|la|l['’]))?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _body(m: re.Match[str]) -> str:
@@ -745,6 +756,8 @@ def _extract_quotes(text: str) -> list[Quote]:
             len(body.split()) < MIN_STATEMENT_WORDS
         ):
             continue  # "Google still notes that “Generative AI is experimental.”": a phrase
+        if _NAMING.search(text, max(lo, m.start() - 40), m.start()):
+            continue  # "calling it “Apple's most significant release of the year.”": a name
 
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:

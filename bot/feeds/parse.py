@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -216,6 +216,7 @@ _LABEL_BLOCK_TAGS = frozenset(
     {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "figure", "section", "header", "footer", ""}
 )
 _LABEL_MAX_WORDS = 8
+_FURNITURE_MAX_WORDS = 20
 _PROSE_MIN_WORDS = 12
 _SENTENCE_END_CHARS = (".", "!", "?", "…", ":", "»", "”", '"', "’")
 
@@ -224,15 +225,43 @@ def _is_prose(text: str) -> bool:
     return len(text.split()) >= _PROSE_MIN_WORDS and text.endswith(_SENTENCE_END_CHARS)
 
 
-def _is_label(tag: str, text: str) -> bool:
-    """A short block with no sentence end and no figure: a heading, caption, button or credit
-    of the page ("Related links", "Images (opinion after)", "Lien YouTube")."""
-    return (
-        tag in _LABEL_BLOCK_TAGS
-        and len(text.split()) <= _LABEL_MAX_WORDS
-        and not text.endswith(_SENTENCE_END_CHARS)
-        and not any(c.isdigit() for c in text)
-    )
+_ICON_CLASS = re.compile(r"emoji|smiley|icon|bullet|puce|logo|avatar", re.IGNORECASE)
+_ICON_MAX_PIXELS = 48
+
+
+def _is_picture(attrs: list[tuple[str, str | None]]) -> bool:
+    """An image that shows something, not a bullet, emoji or icon set in the text."""
+    for name, value in attrs:
+        if name in ("width", "height") and value and value.strip().isdigit():
+            if int(value.strip()) <= _ICON_MAX_PIXELS:
+                return False
+        elif name == "class" and value and _ICON_CLASS.search(value):
+            return False
+    return True
+
+
+@dataclass(slots=True)
+class _Block:
+    """One block of an HTML fragment: the tag that opened it and what it holds."""
+
+    tag: str
+    parts: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)  # the text inside links
+    image: bool = False
+
+    def is_label(self, text: str) -> bool:
+        """A block of the page rather than of the story, with no sentence end: a short heading,
+        caption, button or credit ("Related links", "Images (opinion after)", "Lien YouTube"),
+        or, up to 20 words and digits allowed, a block made only of links ("Previous reviews of
+        X's work") or a picture's caption (an image and its line)."""
+        if self.tag not in _LABEL_BLOCK_TAGS or text.endswith(_SENTENCE_END_CHARS):
+            return False
+        count = len(text.split())
+        if count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):
+            return True
+        if count > _FURNITURE_MAX_WORDS:
+            return False
+        return self.image or fold_whitespace("".join(self.linked)) == text
 
 
 class _TextExtractor(HTMLParser):
@@ -240,33 +269,42 @@ class _TextExtractor(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        # (the tag that opened the block, its text parts); "" before any block tag.
-        self.blocks: list[tuple[str, list[str]]] = [("", [])]
+        # Tag "" before any block tag and after a block closes.
+        self.blocks: list[_Block] = [_Block("")]
         # The open elements of the skipped subtree (its root first): empty when not skipping.
         self._skipping: list[str] = []
+        self._links = 0  # open <a> elements
 
     @property
     def _skip_depth(self) -> int:
         return len(self._skipping)
 
     def _new_block(self, tag: str) -> None:
-        if self.blocks[-1][1]:
-            self.blocks.append((tag, []))
+        last = self.blocks[-1]
+        if last.parts:
+            self.blocks.append(_Block(tag))
         else:
-            self.blocks[-1] = (tag, self.blocks[-1][1])
+            last.tag = tag
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID_TAGS:
-            if not self._skipping and tag in _BLOCK_TAGS:
+            if self._skipping:
+                return
+            if tag in _BLOCK_TAGS:
                 self._new_block("")
+            self.blocks[-1].image |= tag == "img" and _is_picture(attrs)
         elif self._skipping or tag in _SKIPPED_TAGS or _skipped_class(attrs):
             self._skipping.append(tag)
         elif tag in _BLOCK_TAGS:
             self._new_block(tag)
+        elif tag == "a":
+            self._links += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self._skipping and tag in _BLOCK_TAGS:
-            self._new_block("")
+        if not self._skipping:
+            if tag in _BLOCK_TAGS:
+                self._new_block("")
+            self.blocks[-1].image |= tag == "img" and _is_picture(attrs)
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipping:
@@ -275,17 +313,22 @@ class _TextExtractor(HTMLParser):
                 del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag) :]
         elif tag in _BLOCK_TAGS:
             self._new_block("")
+        elif tag == "a" and self._links:
+            self._links -= 1
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.blocks[-1][1].append(data)
+            block = self.blocks[-1]
+            block.parts.append(data)
+            if self._links:
+                block.linked.append(data)
 
     def text(self) -> str:
         """The text, without the page's labels when it also holds prose."""
-        blocks = [(tag, fold_whitespace("".join(parts))) for tag, parts in self.blocks]
-        blocks = [(tag, text) for tag, text in blocks if text]
+        blocks = [(block, fold_whitespace("".join(block.parts))) for block in self.blocks]
+        blocks = [(block, text) for block, text in blocks if text]
         if len(blocks) > 1 and any(_is_prose(text) for _, text in blocks):
-            blocks = [(tag, text) for tag, text in blocks if not _is_label(tag, text)]
+            blocks = [(block, text) for block, text in blocks if not block.is_label(text)]
         return " ".join(text for _, text in blocks)
 
 

@@ -417,6 +417,12 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
         "“The new fee will hurt every small studio that ships on the store,” Zorbly engineers "
         "said.",
         "Zorbly still notes that “Generative search is experimental.” Read more.",
+        "Analyst Jane Doe says the hub is on track, calling it “Zorbly's most significant "
+        "release of the year.”",
+        "Jane Doe described it as “a deal that will change how every small studio ships its "
+        "games.”",
+        "Jean Martin a qualifié le projet de « pari le plus risqué de toute l'histoire du "
+        "groupe ».",
     ],
 )
 def test_unnamed_people_and_woven_phrases_give_no_quote(text: str) -> None:

@@ -342,6 +342,43 @@ def test_a_page_label_is_not_text_when_the_item_has_prose() -> None:
     )
 
 
+def test_link_lists_and_picture_lines_are_not_text_when_the_item_has_prose() -> None:
+    html = (
+        '<div class="wrap"><img src="x.jpg" alt=""><em>The Zorbly Phone 2 seen in iOS 19 code'
+        "</em></div><p>The regulator fined the app maker on Monday after a two-year "
+        'investigation.</p><p><strong>Related links</strong><br><a href="https://example.invalid/'
+        'a">Studio Exemple project page</a><br><a href="https://example.invalid/b">Previous '
+        "reviews of Studio Exemple's work for the 58th festival</a>"
+        # A sentence with a link, a long link-only line and a picture line that says something
+        # in full stay: only lines with no sentence end are taken for the page's.
+        '<p>It will appeal, <a href="https://example.invalid/c">its lawyer said</a>.</p>'
+        '<p><img src="y.jpg">The fine is the largest the regulator has imposed on a software '
+        "maker of its size in the last twenty years of its history.</p>"
+        # A bullet or emoji picture before a line of a list is no photo: the line is the story's.
+        '<br><img src="puce.gif" width="8" height="11" alt="-"> Faster graphics and lower '
+        'latency for every controller you plug in<br><img class="emoji" src="e.png"> Better '
+        "cloud saves across every device of the family"
+    )
+    assert html_to_text(html) == (
+        "The regulator fined the app maker on Monday after a two-year investigation. "
+        "It will appeal, its lawyer said. The fine is the largest the regulator has imposed on "
+        "a software maker of its size in the last twenty years of its history. "
+        "Faster graphics and lower latency for every controller you plug in "
+        "Better cloud saves across every device of the family"
+    )
+
+
+def test_a_link_inside_a_sentence_keeps_the_sentence() -> None:
+    html = (
+        "<p>The regulator fined the app maker on Monday after a two-year investigation.</p>"
+        "<p>Read the full ruling of the appeals court in the Zorbly case "
+        '<a href="https://example.invalid/r">on the court\'s own site</a></p>'
+    )
+    assert html_to_text(html).endswith(
+        "Read the full ruling of the appeals court in the Zorbly case on the court's own site"
+    )
+
+
 def test_a_short_summary_without_prose_is_kept_whole() -> None:
     assert html_to_text("<p>Zorbly sues Example Corp</p><p>Court fight ahead</p>") == (
         "Zorbly sues Example Corp Court fight ahead"

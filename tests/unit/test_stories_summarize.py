@@ -419,6 +419,25 @@ def test_boilerplate_form(name: str) -> None:
     assert removed not in cleaned, cleaned
 
 
+@pytest.mark.parametrize(
+    ("text", "removed"),
+    [
+        (
+            f"{KEEP} Our full Deals Roundup has more information on the latest sales.",
+            "Roundup",
+        ),
+        (
+            f"{KEEP} When you click a link and make a purchase, we may receive a small payment, "
+            "which helps us keep the site running.",
+            "payment",
+        ),
+    ],
+)
+def test_more_wordings_of_roundup_pointers_and_affiliate_notes(text: str, removed: str) -> None:
+    cleaned = clean_text(text)
+    assert KEEP in cleaned and removed not in cleaned, cleaned
+
+
 def test_a_quoted_statement_alone_is_not_a_series_title() -> None:
     text = f"« Nous ferons appel. » {KEEP_FR}"
     assert clean_text(text) == text
