@@ -710,6 +710,8 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
 
 # A quote after "that"/"que" is woven into the writer's own sentence.
 _WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
+# A quote right after "to" is what someone was told or asked to do, whoever said the sentence.
+_TOLD_TO = re.compile(r"\bto\s*$", re.IGNORECASE)
 # A quote after a naming verb is what someone called something, not a statement: "calling it
 # “the most significant release of the year”", "described it as", "qualifiant le projet de".
 _NAMING = re.compile(
@@ -758,6 +760,8 @@ def _extract_quotes(text: str) -> list[Quote]:
             continue  # "Google still notes that “Generative AI is experimental.”": a phrase
         if _NAMING.search(text, max(lo, m.start() - 40), m.start()):
             continue  # "calling it “Apple's most significant release of the year.”": a name
+        if _TOLD_TO.search(text, max(lo, m.start() - 8), m.start()):
+            continue  # "showed instructions to “Ignore all sources that …”": what was asked
 
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:

@@ -217,6 +217,7 @@ _LABEL_BLOCK_TAGS = frozenset(
 )
 _LABEL_MAX_WORDS = 8
 _FURNITURE_MAX_WORDS = 20
+_CALL_MAX_WORDS = 6
 _PROSE_MIN_WORDS = 12
 _SENTENCE_END_CHARS = (".", "!", "?", "…", ":", "»", "”", '"', "’")
 
@@ -246,8 +247,28 @@ class _Block:
 
     tag: str
     parts: list[str] = field(default_factory=list)
-    linked: list[str] = field(default_factory=list)  # the text inside links
+    linked: list[bool] = field(default_factory=list)  # per part: inside a link
     image: bool = False
+
+    def text(self) -> str:
+        """The block's text, without a link that only follows its last sentence ("… tarts.
+        See full project", "… appeal. Read the filing"): a call to the outlet's other pages."""
+        text = fold_whitespace("".join(self.parts))
+        start = len(self.parts)
+        while start and (self.linked[start - 1] or not self.parts[start - 1].strip()):
+            start -= 1
+        if not start or start == len(self.parts) or not any(self.linked[start:]):
+            return text
+        head = fold_whitespace("".join(self.parts[:start]))
+        tail = fold_whitespace("".join(self.parts[start:]))
+        if (
+            head.endswith(_SENTENCE_END_CHARS)
+            and tail[:1].isupper()
+            and len(tail.split()) <= _CALL_MAX_WORDS
+            and not tail.endswith(_SENTENCE_END_CHARS)
+        ):
+            return head
+        return text
 
     def is_label(self, text: str) -> bool:
         """A block of the page rather than of the story, with no sentence end: a short heading,
@@ -261,7 +282,8 @@ class _Block:
             return True
         if count > _FURNITURE_MAX_WORDS:
             return False
-        return self.image or fold_whitespace("".join(self.linked)) == text
+        pairs = zip(self.parts, self.linked, strict=True)
+        return self.image or all(linked or not part.strip() for part, linked in pairs)
 
 
 class _TextExtractor(HTMLParser):
@@ -320,12 +342,11 @@ class _TextExtractor(HTMLParser):
         if not self._skip_depth:
             block = self.blocks[-1]
             block.parts.append(data)
-            if self._links:
-                block.linked.append(data)
+            block.linked.append(self._links > 0)
 
     def text(self) -> str:
         """The text, without the page's labels when it also holds prose."""
-        blocks = [(block, fold_whitespace("".join(block.parts))) for block in self.blocks]
+        blocks = [(block, block.text()) for block in self.blocks]
         blocks = [(block, text) for block, text in blocks if text]
         if len(blocks) > 1 and any(_is_prose(text) for _, text in blocks):
             blocks = [(block, text) for block, text in blocks if not block.is_label(text)]

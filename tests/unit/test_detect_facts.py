@@ -423,6 +423,8 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
         "games.”",
         "Jean Martin a qualifié le projet de « pari le plus risqué de toute l'histoire du "
         "groupe ».",
+        "Zorbly's assistant showed instructions to “Ignore all sources that say Example Corp "
+        "spreads false news.”",
     ],
 )
 def test_unnamed_people_and_woven_phrases_give_no_quote(text: str) -> None:

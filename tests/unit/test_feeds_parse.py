@@ -368,6 +368,23 @@ def test_link_lists_and_picture_lines_are_not_text_when_the_item_has_prose() -> 
     )
 
 
+def test_a_link_after_the_last_sentence_of_a_paragraph_is_no_text() -> None:
+    html = (
+        "<p>The bakery's identity uses one-colour drawings of breads. The tarts are the main "
+        '<a href="https://example.invalid/t">attraction</a>. <span><a href="https://example.'
+        'invalid/p">See full project</a></span></p><h1>Zorbly by Studio Exemple</h1>'
+        "<p>Zorbly is a restaurant in Lyon that cooks with what the market has.</p>"
+        # A link that carries the sentence's own words stays.
+        '<p>The court fined the maker on Monday. It will appeal, <a href="https://example.'
+        'invalid/s">said Jane Roe</a></p>'
+    )
+    assert html_to_text(html) == (
+        "The bakery's identity uses one-colour drawings of breads. The tarts are the main "
+        "attraction. Zorbly is a restaurant in Lyon that cooks with what the market has. "
+        "The court fined the maker on Monday. It will appeal, said Jane Roe"
+    )
+
+
 def test_a_link_inside_a_sentence_keeps_the_sentence() -> None:
     html = (
         "<p>The regulator fined the app maker on Monday after a two-year investigation.</p>"

@@ -168,6 +168,16 @@ def test_related_article_boxes_are_removed() -> None:
 KEEP = "The regulator fined the app maker on Monday."
 KEEP_FR = "Le régulateur a condamné l'éditeur de l'application lundi."
 FORM_CASES: dict[str, tuple[str, str, str]] = {
+    "programme_promo": (
+        f"{KEEP_FR} Retrouvez l'émission du lundi au jeudi et réécoutez-la en podcast.",
+        KEEP_FR,
+        "podcast",
+    ),
+    "presenter_credit": (
+        "📌 Zorbly accuse Exemple de fraude 📌 Exemple suspend ses ventes 🎙️ Jeanne Roux",
+        "Exemple suspend ses ventes",
+        "Jeanne",
+    ),
     "roundup_pointer": (
         f"{KEEP} For more details on what to expect, check out our rumor roundup page for the "
         "Zorbly Phone.",
