@@ -421,6 +421,17 @@ _SPEECH_VERBS = (
     r"souligne|a souligné|regrette|a regretté|déplore|a déploré|confie|a confié"
 )
 _SPEECH_RE = re.compile(rf"(?<![\w'’])(?:{_SPEECH_VERBS})(?![\w'’])", re.IGNORECASE)
+
+
+def _speech_verb(text: str) -> re.Match[str] | None:
+    """The first speech verb of a clause; capitalised only where it opens it ("Selon X, « … »"),
+    so a name's word ("United States", "Field Notes") is no verb."""
+    for verb in _SPEECH_RE.finditer(text):
+        if verb.group()[:1].islower() or not text[: verb.start()].strip(" ,–—-"):
+            return verb
+    return None
+
+
 _NAME_RE = re.compile(
     r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:de\s+|du\s+|van\s+|von\s+|del\s+|of\s+(?:the\s+)?)?"
     r"[A-Z][\w'’.&-]*){0,4}"
@@ -581,7 +592,7 @@ def _speaker_after(text: str, end: int) -> str | None:
         return None  # the quote ended its sentence: what follows speaks of something else
     stop = _CLAUSE_END.search(after)
     stripped = after[: stop.start() if stop else len(after)].lstrip(" ,–—-")
-    verb = _SPEECH_RE.search(stripped)
+    verb = _speech_verb(stripped)
     if verb is None:
         return None
     before_verb = stripped[: verb.start()]
@@ -668,7 +679,7 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     cut = max(cut, before.rfind("”") + 1, before.rfind("»") + 1)
     clause = _BRACKETS.sub(" ", before[cut:])
-    verb = _SPEECH_RE.search(clause)
+    verb = _speech_verb(clause)
     if verb is None:
         return None
     # The speaker is the name closest before the speech verb ("… such as Pope and Voltaire, who
@@ -737,7 +748,7 @@ def _continuation(text: str, m: re.Match[str]) -> re.Match[str] | None:
     if nxt is None or nxt.start() - m.end() > 160:
         return None
     gap = text[m.end() : nxt.start()]
-    if not gap.rstrip().endswith(",") or _CLAUSE_END.search(gap) or _SPEECH_RE.search(gap) is None:
+    if not gap.rstrip().endswith(",") or _CLAUSE_END.search(gap) or _speech_verb(gap) is None:
         return None
     return nxt
 

@@ -441,11 +441,21 @@ def test_boilerplate_form(name: str) -> None:
             "which helps us keep the site running.",
             "payment",
         ),
+        (
+            f"{KEEP} If you haven't already listened to the previous episode of The Example "
+            "Show, catch up for our talk about the new phone.",
+            "episode",
+        ),
+        (
+            f"{KEEP_FR} Chaque samedi et dimanche, Jeanne Roux reçoit un invité au cœur de "
+            "l'actualité pour une interview sans concession.",
+            "invité",
+        ),
     ],
 )
-def test_more_wordings_of_roundup_pointers_and_affiliate_notes(text: str, removed: str) -> None:
+def test_more_wordings_of_promotions_pointers_and_affiliate_notes(text: str, removed: str) -> None:
     cleaned = clean_text(text)
-    assert KEEP in cleaned and removed not in cleaned, cleaned
+    assert (KEEP in cleaned or KEEP_FR in cleaned) and removed not in cleaned, cleaned
 
 
 def test_a_quoted_statement_alone_is_not_a_series_title() -> None:
