@@ -723,6 +723,8 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
 _WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
 # A quote right after "to" is what someone was told or asked to do, whoever said the sentence.
 _TOLD_TO = re.compile(r"\bto\s*$", re.IGNORECASE)
+# A quote after "something like" or "such as" is an example of what one could say or type.
+_EXAMPLE = re.compile(r"\b(?:(?:some|any)thing\s+like|such\s+as)\s*[,:]?\s*$", re.IGNORECASE)
 # A quote after a naming verb is what someone called something, not a statement: "calling it
 # “the most significant release of the year”", "described it as", "qualifiant le projet de".
 _NAMING = re.compile(
@@ -773,6 +775,8 @@ def _extract_quotes(text: str) -> list[Quote]:
             continue  # "calling it “Apple's most significant release of the year.”": a name
         if _TOLD_TO.search(text, max(lo, m.start() - 8), m.start()):
             continue  # "showed instructions to “Ignore all sources that …”": what was asked
+        if _EXAMPLE.search(text, max(lo, m.start() - 24), m.start()):
+            continue  # "then say something like, “ChatGPT, draw a cat.”": an example to try
 
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:

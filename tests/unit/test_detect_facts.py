@@ -425,6 +425,8 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
         "groupe ».",
         "Zorbly's assistant showed instructions to “Ignore all sources that say Example Corp "
         "spreads false news.”",
+        "Hold the button to rouse Zorbly, then say something like, “Example, draw a cat reading "
+        "a book about fish.”",
         "It works in the United Kingdom United States Here are some shops that take it: Zorbly "
         "Tag: This article, “Here's Where Tap to Pay on Zorbly Is Available” first appeared.",
     ],

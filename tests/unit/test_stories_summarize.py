@@ -441,6 +441,7 @@ def test_boilerplate_form(name: str) -> None:
             "which helps us keep the site running.",
             "payment",
         ),
+        (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (
             f"{KEEP} If you haven't already listened to the previous episode of The Example "
             "Show, catch up for our talk about the new phone.",
