@@ -103,6 +103,7 @@ _TOPIC_BEFORE = re.compile(
     r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
 )
 _OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
+_NEXT_WORD = re.compile(r"[’'\"”]?\s+([\w-]+)")
 _AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
@@ -199,6 +200,8 @@ _ROLE_WORD_LIST = [
 ]
 _ROLE_WORDS = frozenset(_ROLE_WORD_LIST)
 _COMPANY_TYPES = frozenset({"company", "person"})
+# A headline ending on a byline and a date ("… par Jane Roe - 16/09"): a show's episode.
+_ROUNDUP = re.compile(r"\s[-–—]\s+\d{1,2}/\d{1,2}\s*$")
 
 
 @dataclass(slots=True)
@@ -660,10 +663,13 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
     """Return the unknown names that only say what the dispute is about.
 
     A name after "over", "of", "into", "sur"… ("fine over bundling of Teams and Office",
-    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, unless the
-    headline has it act or undergo the dispute, or it owns what is named ("for Zorbly's use").
+    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, and so is one
+    before a noun saying what of it is at stake ("Zorbly Challenge videos", "Zorbly data",
+    "the Zorbly obligation"), unless the headline has it act or undergo the dispute, or it
+    owns what is named ("for Zorbly's use").
     """
     topics: set[str] = set()
+    about = name_words().about_nouns
     for name in unknown:
         if name in central:
             continue
@@ -672,9 +678,12 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
             if at < 0:
                 continue
             before = seg.folded[max(0, at - 40) : at]
-            owner = _OWNER_AFTER.match(seg.text, at + len(name)) is not None
+            end = at + len(name)
+            owner = _OWNER_AFTER.match(seg.text, end) is not None
+            noun = _NEXT_WORD.match(seg.folded, end)
             if not owner and (
-                _TOPIC_BEFORE.search(before)
+                (noun is not None and noun.group(1) in about)
+                or _TOPIC_BEFORE.search(before)
                 or (_AND_BEFORE.search(before) and any(t in seg.text[:at] for t in topics))
             ):
                 topics.add(name)
@@ -863,6 +872,7 @@ def classify_text(
         segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
     best: dict[tuple[str, Label], tuple[Signal, int]] = {}
     unknown: list[str] = []
+    from_summary: list[str] = []
     title_cuts: list[tuple[int, int]] = []
     title_spans: list[tuple[int, int]] = []
     for where, seg in enumerate(segments):
@@ -879,7 +889,8 @@ def classify_text(
             taken = [(x.start, x.end) for x in seg.sides]
             near = [(s, e) for s, e, _ in spans]
             found = unknown_names(seg.text, taken, near=near)
-            unknown.extend(n for n in found if n not in unknown)
+            from_summary = [n for n in found if n not in unknown]
+            unknown.extend(from_summary)
     unknown = _real_names(unknown, gaz)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
@@ -935,7 +946,13 @@ def classify_text(
     groups: list[tuple[int, int, str]] = []
     if labels:
         _add_initials_actor(segments[0])
-        mentions = _side_mentions(lex, segments if with_content else segments[:2])
+        sides = segments if with_content else segments[:2]
+        if _ROUNDUP.search(title) is not None and segments[0].sides:
+            # A show's episode ("… par Jane Roe - 16/09"): its summary runs through the day's
+            # other stories, so the sides are the headline's.
+            sides = segments[:1]
+            unknown = [n for n in unknown if n not in from_summary]
+        mentions = _side_mentions(lex, sides)
         groups = group_names(segments[0].text)
         central = _central(segments[0], title_spans, unknown, groups=groups)
         cutting = _central(segments[0], title_cuts, unknown, objects=False)

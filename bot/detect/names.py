@@ -77,6 +77,8 @@ _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
 # country code ("Zorbly CEO", "Zorbly USA").
 _TRAILING = frozenset({"ceo", "cto", "cfo", "coo", "founder", "usa", "us", "u.s", "uk", "pdg"})
+# What ends a person's name: a generational suffix ("Jr.").
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ class NameWords:
     place_nouns: frozenset[str]
     # Groups that can be a side without a name ("Publishers sue…", "must pay record labels").
     groups: frozenset[str]
+    # Nouns after a name that say what of it is at stake, not who ("Zorbly data").
+    about_nouns: frozenset[str]
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -129,6 +133,7 @@ def name_words() -> NameWords:
         first_names=words("first_names"),
         place_nouns=words("place_nouns"),
         groups=words("groups"),
+        about_nouns=words("about_nouns"),
     )
 
 
@@ -212,8 +217,8 @@ def _ends_sentence(word: str) -> bool:
 def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     """Return the name a run stands for, or None when it is no party."""
     spans = list(run.words)
-    if fold(text[spans[0][0] : spans[0][1]]) in nw.roles:
-        return None  # "Judge Jane Roe": the person a role introduces is not a side
+    if fold(text[spans[0][0] : spans[0][1]]).rstrip(".") in nw.roles:
+        return None  # "Judge Jane Roe", "Gov. Jane Roe": the person a role introduces
     # Leading words that open a sentence or introduce the name are not part of it, nor a
     # nationality or a hyphenated description before a one-word name ("Israeli Zorbly",
     # "EV-maker Zorbly"; "Swiss Retail Federation" keeps its nationality).
@@ -250,7 +255,9 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     key = fold(name)
     if len(name) < 2 or key in nw.not_names or key in nw.roles or key in nw.common:
         return None
-    if all(fold(w) in nw.generic for w in name.split()):
+    # Common words around a nationality are people, not a side ("Thousands of Israelis").
+    people = demonyms()
+    if all(fold(w) in nw.generic or fold(w) in people or w in _PARTICLES for w in name.split()):
         return None
     return name
 
@@ -262,13 +269,24 @@ def _describes(word: str) -> bool:
 
 @functools.cache
 def demonyms() -> frozenset[str]:
-    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments: an
-    adjective of a country is never a party of its own."""
+    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments and the
+    word lists: an adjective of a country, or its people ("Israelis", "des Européens"), is never
+    a party of its own."""
     words = {"american", "european", "western", "asian", "african", "foreign", "global"}
     for name in gazetteer().entities:
         if name.endswith(" government"):
             words.add(fold(name[: -len(" government")]))
-    return frozenset(words)
+    raw = json.loads(
+        resources.files("bot.detect").joinpath("data/name_words.json").read_text("utf-8")
+    )
+    french = [fold(str(w)) for w in raw["demonyms"]["fr"]]
+    words.update(fold(str(w)) for w in raw["demonyms"]["en"])
+    # Its people: "Israelis", "Palestinians"; in French also the feminine ("Américaine").
+    out = set(words) | {f"{w}s" for w in words if not w.endswith("s")}
+    for w in french:
+        fem = w if w.endswith("e") else f"{w}e"
+        out.update({w, fem, f"{fem}s", w if w[-1] in "sx" else f"{w}s"})
+    return frozenset(out)
 
 
 def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
@@ -414,9 +432,15 @@ def story_span(text: str) -> tuple[int, int]:
 
 
 def is_person(name: str) -> bool:
-    """Say whether an unknown name is a person's: two words or more, a first name first."""
+    """Say whether an unknown name is a person's: two words or more, a first name first, or
+    a generational suffix last ("Jane Roe Jr.")."""
     words = name.split()
-    return len(words) >= 2 and fold(words[0].split("-")[0]) in name_words().first_names
+    if len(words) < 2:
+        return False
+    return (
+        fold(words[0].split("-")[0]) in name_words().first_names
+        or fold(words[-1]).rstrip(".") in _SUFFIXES
+    )
 
 
 def group_names(text: str) -> list[tuple[int, int, str]]:

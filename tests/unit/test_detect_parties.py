@@ -1,0 +1,100 @@
+"""Sides of a dispute story, round 4: kinds of missed and extra sides (our own headlines)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect.classify import classify_text
+from bot.detect.entities import canonical_party, party_parent
+from bot.detect.names import demonyms, is_person
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("Cox Communications", "Cox"),
+        ("Agence nationale des fréquences", "ANFR"),
+        ("Pentagone", "US Department of Defense"),
+        ("Kirghizstan", "Kyrgyz government"),
+        ("Chinese Communist Party", "Chinese government"),
+        ("Trump Media & Technology Group", "Trump Media"),
+        ("Electronic Frontier Foundation", "EFF"),
+        ("Call of Duty", "Microsoft"),
+        ("YIFY", "YTS"),
+    ],
+)
+def test_sides_news_names_are_in_the_gazetteer(written: str, canonical: str) -> None:
+    assert canonical_party(written) == canonical
+
+
+def test_a_subsidiary_names_its_owner_and_short_forms_name_the_body() -> None:
+    assert party_parent("Giphy") == "Meta"
+    det = classify_text("Le Kirghizstan bloque Telegram", lang="fr")
+    assert set(det.parties) == {"Kyrgyz government", "Telegram"}
+    det = classify_text("CCP pulls support from Zorbly Cloud")
+    assert "Chinese government" in det.parties
+    assert "CCP" not in det.parties
+
+
+def test_nationalities_as_people_are_no_side() -> None:
+    assert {"israelis", "palestinians", "europeens", "americaine"} <= demonyms()
+    det = classify_text("Thousands of Israelis sue Meta over hate speech moderation")
+    assert det.labels and det.parties == ("Meta",)
+    det = classify_text(
+        "Meta condamné pour avoir transféré des données d'Européens vers les États-Unis", lang="fr"
+    )
+    assert det.labels and det.parties == ("Meta",)
+
+
+def test_a_show_episode_takes_its_sides_from_the_headline() -> None:
+    det = classify_text(
+        "Le Journal Tech : Zorbly sanctionné par la CNIL par Jane Roe - 16/09",
+        "Ce lundi, dans Le Journal Tech, Jane Roe est revenue sur l'amende de Zorbly, le "
+        "rachat de Krandle par Amazon et la panne de Google.",
+        lang="fr",
+    )
+    assert det.labels and set(det.parties) == {"CNIL", "Zorbly"}
+    # Without the byline and date, the summary's sides count.
+    det = classify_text(
+        "Zorbly sanctionné par la CNIL",
+        "La CNIL reproche à Zorbly et à Google des cookies déposés sans consentement.",
+        lang="fr",
+    )
+    assert "Google" in det.parties
+
+
+def test_a_name_before_a_noun_saying_what_is_at_stake_is_no_side() -> None:
+    det = classify_text("Parents sue TikTok as Zorbly Challenge videos keep spreading")
+    assert det.labels and det.parties == ("TikTok",)
+    det = classify_text("Krandle fined for hiding Zorbly membership fees", "")
+    assert "Zorbly" not in det.parties
+
+
+def test_a_role_with_its_full_stop_introduces_a_person_and_suffixes_tell_people() -> None:
+    det = classify_text("Federal judge blocks Gov. Jane Roe's social media law")
+    assert not any("Roe" in p for p in det.parties)
+    assert is_person("Krandle Roe Jr.")
+    assert not is_person("Zorbly Labs")
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("US ISP blocks access to Twitter and Facebook", "ISP"),
+        ("Denmark bans Gmail and Co from schools", "Co"),
+        ("Meta sued by moderators who worked for a Nairobi contractor", "Nairobi"),
+    ],
+)
+def test_common_words_and_places_are_no_side(title: str, word: str) -> None:
+    det = classify_text(title)
+    assert det.labels
+    assert word not in det.parties
+
+
+def test_capitals_and_continents_are_places_not_names() -> None:
+    det = classify_text(
+        "Apple attaqué en justice par Zorbly",
+        "Kinshasa et l'Amérique du Sud regardent le procès intenté par Zorbly contre Apple.",
+        lang="fr",
+    )
+    assert det.labels and set(det.parties) == {"Apple", "Zorbly"}
