@@ -200,6 +200,15 @@ _ROLE_WORD_LIST = [
 ]
 _ROLE_WORDS = frozenset(_ROLE_WORD_LIST)
 _COMPANY_TYPES = frozenset({"company", "person"})
+# In a story's body, what a country after these only qualifies ("l'invasion de l'Ukraine").
+_BODY_GENITIVE = re.compile(
+    r"(?:\b(?:de|du|des|avec|via|with|of)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?|\bd')$"
+)
+# The authorities that act in a story a country's name only introduces ("Brésil : la Cour…").
+_KICKER_AUTHORITY = re.compile(
+    r"\b(?:cour|juges?|parquet|procureurs?|gendarme|regulateur|fisc|tribunal|court|judges?|"
+    r"prosecutors?|regulators?|watchdog)\b"
+)
 # A headline ending on a byline and a date ("… par Jane Roe - 16/09"): a show's episode.
 _ROUNDUP = re.compile(r"\s[-–—]\s+\d{1,2}/\d{1,2}\s*$")
 
@@ -616,12 +625,22 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
     Brésil"), unless a cutoff word just before says it is where the cutoff holds ("banned in
     China", "bloqué en Russie"): then its government is the one cutting off. A company after a
     first name is a surname ("Harrison Ford"). A generic alias ("le gouvernement", "l'État")
-    names the French government only when the headline names no other government.
+    names the French government only when the headline names no other government. A country
+    alone in the headline's kicker says where when the story names the court, prosecutor or
+    regulator that acts ("Brésil : la Cour suprême…", "Italie : le parquet…"); in a summary, a
+    country after "de", "avec", "via"… only says whose or where ("l'invasion de l'Ukraine",
+    "la frontière avec le Mexique").
     """
     mentions: list[Mention] = []
-    for seg in segments:
+    kicker_end = story_span(segments[0].text)[0]
+    authority = _KICKER_AUTHORITY.search(segments[0].folded, kicker_end) is not None
+    for where, seg in enumerate(segments):
         for m in seg.sides:
-            if m.type == "government" and _in_place(lex, seg, m):
+            if m.type == "government" and (
+                _in_place(lex, seg, m)
+                or (where == 0 and authority and m.end <= kicker_end)
+                or (where > 0 and _BODY_GENITIVE.search(seg.folded, max(0, m.start - 20), m.start))
+            ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").
             first = _LAST_WORD.search(seg.text, max(0, m.start - 20), m.start)
