@@ -103,6 +103,15 @@ _TOPIC_BEFORE = re.compile(
     r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
 )
 _OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
+# Verbs of one who speaks for his company rather than acting himself.
+_SPEECH_VERBS = frozenset(
+    {"says", "said", "tells", "announces", "warns", "threatens", "calls", "declares", "claims"}
+    | {"dit", "affirme", "annonce", "declare", "estime", "deplore", "menace", "promet"}
+)
+# Between the names of a list ("Zorbly, Jane Roe and Krandle").
+_LIST_GAPS = frozenset({", ", " and ", ", and ", " et ", " & "})
+# A full stop that ends an initial, a title or a suffix, not a clause ("F.", "Jr.", "U.S.").
+_ABBREVIATION_DOT = re.compile(r"(?:\b[a-z]|\b(?:jr|sr|mr|mrs|ms|dr|st|gov|inc|corp|ltd))\.$")
 _NEXT_WORD = re.compile(r"[’'\"”]?\s+([\w-]+)")
 _AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
@@ -203,6 +212,11 @@ _COMPANY_TYPES = frozenset({"company", "person"})
 # In a story's body, what a country after these only qualifies ("l'invasion de l'Ukraine").
 _BODY_GENITIVE = re.compile(
     r"(?:\b(?:de|du|des|avec|via|with|of)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?|\bd')$"
+)
+# Unless the country asks or presses ("à la demande de la Russie", "at the request of").
+_ASKED_BY = re.compile(
+    r"\b(?:demande|pressions?|injonction|ordre|requete|menaces?|poursuites|request|pressure|orders?|behest|threats?)\s+"
+    r"(?:de|du|des|of|from)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?$|\b(?:demande|ordre)\s+d'$"
 )
 # The authorities that act in a story a country's name only introduces ("Brésil : la Cour…").
 _KICKER_AUTHORITY = re.compile(
@@ -639,7 +653,11 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
             if m.type == "government" and (
                 _in_place(lex, seg, m)
                 or (where == 0 and authority and m.end <= kicker_end)
-                or (where > 0 and _BODY_GENITIVE.search(seg.folded, max(0, m.start - 20), m.start))
+                or (
+                    where > 0
+                    and _BODY_GENITIVE.search(seg.folded, max(0, m.start - 20), m.start)
+                    and not _ASKED_BY.search(seg.folded, max(0, m.start - 40), m.start)
+                )
             ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").
@@ -769,7 +787,7 @@ def _central(
     names.sort()
     out: set[str] = set()
     for start, end in spans:
-        lo = _clause_start(seg, _before_offset(seg, start, 8), start)
+        lo = _name_clause_start(seg, _before_offset(seg, start, 8), start)
         before = [x for x in names if x[0] >= lo and x[1] <= start]
         while len(before) > 1 and _OWNER.fullmatch(seg.folded, before[-2][1], before[-1][0]):
             before.pop()
@@ -785,7 +803,50 @@ def _central(
             after.pop(0)
         if after:
             out.add(after[0][2])
+            # A list undergoes it whole ("sues Zorbly, Jane Roe and Krandle").
+            prev = after[0]
+            for x in names:
+                if x[0] > prev[1] and seg.text[prev[1] : x[0]] in _LIST_GAPS:
+                    out.add(x[2])
+                    prev = x
     return frozenset(out)
+
+
+def _name_clause_start(seg: _Segment, lo: int, pos: int) -> int:
+    """Move lo past the last clause break before pos, the full stops of initials, titles and
+    suffixes aside ("Jane F. Roe Jr. sues…", "U.S. sues…")."""
+    cut = lo
+    for m in _CLAUSE_BREAK.finditer(seg.folded, lo, pos):
+        if m.group() == "." and _ABBREVIATION_DOT.search(
+            seg.folded, max(0, m.start() - 4), m.end()
+        ):
+            continue
+        cut = m.end()
+    return cut
+
+
+def _opener(seg: _Segment) -> str | None:
+    """Return the owner or executive a headline's story opens with as its subject.
+
+    "Elon Musk drops claims…", "Elon Musk contre OpenAI : …": he is a side himself even
+    next to a company of his; not when he only says whose the next is ("Elon Musk's X") or
+    speaks, warns or threatens for it ("Musk says X will sue…").
+    """
+    lo, _ = story_span(seg.text)
+    gaz = gazetteer()
+    for m in seg.sides:
+        if m.start < lo:
+            continue
+        if seg.text[lo : m.start].strip(" '\"«“‘") or m.type != "person":
+            return None
+        if not gaz.entities[m.name].companies or _OWNER_AFTER.match(seg.text, m.end):
+            return None
+        # Speaking for his company ("Musk says X will sue…", "Musk menace les annonceurs").
+        verb = _NEXT_WORD.match(seg.folded, m.end)
+        if verb is not None and verb.group(1) in _SPEECH_VERBS:
+            return None
+        return m.name
+    return None
 
 
 def _resolve_parties(
@@ -974,6 +1035,9 @@ def classify_text(
         mentions = _side_mentions(lex, sides)
         groups = group_names(segments[0].text)
         central = _central(segments[0], title_spans, unknown, groups=groups)
+        opener = _opener(segments[0])
+        if opener is not None:
+            central |= {opener}
         cutting = _central(segments[0], title_cuts, unknown, objects=False)
     parties = _resolve_parties(mentions, gaz, central)
     if labels:

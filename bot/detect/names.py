@@ -41,6 +41,8 @@ _JOINERS = frozenset({" ", " & ", " and "})
 _PARTICLES = frozenset({"of", "de", "du", "des", "la", "for", "van", "von", "der"})
 # What ends a sentence (or opens a quotation or a title) before a word.
 _SENTENCE_MARKS = frozenset('.:!?"“”«»‘(|')
+# An app named the way Apple names products ("iZorb", "iDOS"): a name though lower case first.
+_I_NAME = re.compile(r"^i[A-Z][A-Za-z]+$")
 _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
@@ -179,7 +181,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
             and _CAP_START.match(word) is not None
             and (not word[0].isdigit() or len(_LETTER.findall(word)) >= 2)
             and _NOT_A_NAME.search(word) is None
-        )
+        ) or _I_NAME.match(word) is not None
         if capitalised and not any(ts <= s < te for ts, te in taken):
             joined = cur is not None and (
                 gap in _JOINERS or (pending_particle and gap.strip() == "")
@@ -251,7 +253,8 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
             # A capitalised common word in mid-sentence is still a common word ("Senate").
             return None
     name = text[spans[0][0] : spans[-1][1]]
-    name = _POSSESSIVE.sub("", name.rstrip(".!,"))
+    suffix = fold(words[-1]).rstrip(".") in _SUFFIXES and name.endswith(".")
+    name = _POSSESSIVE.sub("", name.rstrip(".!,")) + ("." if suffix else "")
     key = fold(name)
     if len(name) < 2 or key in nw.not_names or key in nw.roles or key in nw.common:
         return None
