@@ -98,3 +98,43 @@ def test_capitals_and_continents_are_places_not_names() -> None:
         lang="fr",
     )
     assert det.labels and set(det.parties) == {"Apple", "Zorbly"}
+
+
+def test_a_kicker_country_says_where_when_its_court_acts() -> None:
+    det = classify_text("Brésil : la Cour suprême confirme la suspension de Zorbly", lang="fr")
+    assert det.labels and "Brazilian government" not in det.parties
+    # With no court, prosecutor or regulator named, the kicker country is the one acting.
+    det = classify_text("Somalie : le gouvernement interdit TikTok et Telegram", lang="fr")
+    assert "Somali government" in det.parties
+
+
+def test_a_country_a_summary_only_qualifies_is_no_side_unless_it_asks() -> None:
+    title = "La CNIL inflige une amende record à Google pour ses cookies"
+    det = classify_text(
+        title,
+        "La sanction vise des données envoyées au Kenya après l'invasion de l'Ukraine et vers "
+        "la frontière avec le Mexique.",
+        lang="fr",
+    )
+    assert det.labels and set(det.parties) == {"CNIL", "Google"}
+    det = classify_text(title, "Google a cédé à la demande de la Russie, selon la CNIL.", lang="fr")
+    assert "Russian government" in det.parties
+
+
+def test_an_owner_opening_the_headline_is_a_side_unless_he_speaks_for_his_company() -> None:
+    det = classify_text("Elon Musk denies misleading Tesla investors in securities lawsuit")
+    assert det.labels and set(det.parties) == {"Elon Musk", "Tesla"}
+    det = classify_text("Musk says X will sue Zorbly over ad boycott")
+    assert det.labels and "Elon Musk" not in det.parties
+
+
+def test_every_name_of_a_list_undergoes_the_dispute() -> None:
+    det = classify_text("Meta sues Zorbly, Jane Roe over scraping")
+    assert det.labels and set(det.parties) == {"Meta", "Zorbly", "Jane Roe"}
+
+
+def test_initials_and_suffixes_end_no_clause_and_i_names_are_names() -> None:
+    det = classify_text("Jane F. Roe Jr. sues Meta over shadowban")
+    assert det.labels and set(det.parties) == {"Meta", "Jane F. Roe Jr."}
+    det = classify_text("Apple will remove iZorb from the App Store")
+    assert det.labels and set(det.parties) == {"Apple", "iZorb"}
