@@ -76,7 +76,7 @@ _LAW_NAME = re.compile(
 _OWNER = re.compile(r"\s*,?\s*(?:(?:propriete|owned|run|led)\s+)?(?:d'|de\s|du\s|of\s|by\s)\s*")
 # A place, not a side: "in Italy", "from Belarus", "au Brésil", "aux États-Unis".
 _PLACE_BEFORE = re.compile(
-    r"\b(?:in|inside|from|across|throughout|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
+    r"\b(?:in|inside|from|across|throughout|to|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
 )
 # Where what a dispute phrase acts on ends: the next clause, or a phrase saying what about.
 _NOT_OBJECT = re.compile(
@@ -856,7 +856,8 @@ def _resolve_parties(
 
     A group goes by its best-known company (Alphabet is Google, as people write it). A
     one-company executive is his company; one whose company is named drops out, unless
-    the headline has him act or undergo the dispute himself ("Musk sues X").
+    the headline has him act or undergo the dispute himself ("Musk sues X"). A head of
+    state or government is always his government ("Erdogan", "Macron").
     """
     names = list(dict.fromkeys(m.name for m in mentions))
     present = set(names)
@@ -867,9 +868,13 @@ def _resolve_parties(
             name = ent.known_as
         if ent.type == "person" and ent.companies:
             linked = [c for c in ent.companies if c in present]
-            if linked and name not in central:
+            if len(ent.companies) == 1 and gaz.entities[ent.companies[0]].type == "government":
+                # A head of state or government acts for it ("Erdogan bans…", "Macron
+                # annonce l'interdiction de TikTok").
+                name = ent.companies[0]
+            elif linked and name not in central:
                 continue
-            if len(ent.companies) == 1 and not linked:
+            elif len(ent.companies) == 1 and not linked:
                 name = ent.companies[0]
         if name not in out:
             out.append(name)
@@ -992,7 +997,11 @@ def classify_text(
         _authority_cutoff(segments[0], title_cuts, best, totals)
     if totals["legal"] > 0:
         has_company = any(
-            m.type == "company" or (m.type == "person" and gaz.entities[m.name].companies)
+            m.type == "company"
+            or (
+                m.type == "person"
+                and any(gaz.entities[c].type == "company" for c in gaz.entities[m.name].companies)
+            )
             for seg in segments
             for m in seg.mentions
         )

@@ -166,6 +166,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
     pending_particle = False
+    verbs = name_words().subject_verbs
     prev_end = 0
     for m in _WORD.finditer(text):
         s, e = m.span()
@@ -182,6 +183,12 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
             and (not word[0].isdigit() or len(_LETTER.findall(word)) >= 2)
             and _NOT_A_NAME.search(word) is None
         ) or _I_NAME.match(word) is not None
+        if capitalised and cur is not None and _capital_verb(word, verbs):
+            # A verb written capitalised ends the subject's name ("Dutch ISPs Block Zorbly").
+            cur = None
+            pending_particle = False
+            prev_end = e
+            continue
         if capitalised and not any(ts <= s < te for ts, te in taken):
             joined = cur is not None and (
                 gap in _JOINERS or (pending_particle and gap.strip() == "")
@@ -206,6 +213,16 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     return runs
 
 
+# Subject verbs too short or too common to end a name written capitalised.
+_NOT_NAME_ENDERS = frozenset({"and", "et", "v", "vs", "to", "a", "is", "est", "va", "can", "may"})
+
+
+def _capital_verb(word: str, verbs: frozenset[str]) -> bool:
+    """Say whether a capitalised word is a verb after a subject ("Sues", "Block", "Bans")."""
+    key = fold(word)
+    return key not in _NOT_NAME_ENDERS and (key in verbs or f"{key}s" in verbs)
+
+
 def _ends_sentence(word: str) -> bool:
     """Say whether a word's full stop ends a sentence ("Act. But"), not an abbreviation."""
     return (
@@ -223,7 +240,7 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
         return None  # "Judge Jane Roe", "Gov. Jane Roe": the person a role introduces
     # Leading words that open a sentence or introduce the name are not part of it, nor a
     # nationality or a hyphenated description before a one-word name ("Israeli Zorbly",
-    # "EV-maker Zorbly"; "Swiss Retail Federation" keeps its nationality).
+    # "EV-maker Zorbly"; "Swiss Retail Federation" and "Dutch ISPs" keep their nationality).
     # "The" written capitalised inside a sentence is part of a name ("sues The Daily Zorbly").
     keep_the = (
         not run.at_sentence_start and len(spans) > 1 and text[spans[0][0] : spans[0][1]] == "The"
@@ -233,7 +250,12 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
         and spans
         and (
             fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead
-            or (len(spans) == 2 and _describes(text[spans[0][0] : spans[0][1]]))
+            or (
+                len(spans) == 2
+                and _describes(text[spans[0][0] : spans[0][1]])
+                # Before a common plural it names a group ("Dutch ISPs").
+                and fold(text[spans[1][0] : spans[1][1]]).removesuffix("s") not in nw.common
+            )
         )
     ):
         spans.pop(0)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.detect.classify import classify_text
 from bot.detect.entities import canonical_party, party_parent
-from bot.detect.names import demonyms, is_person
+from bot.detect.names import demonyms, is_person, unknown_names
 
 
 @pytest.mark.parametrize(
@@ -138,3 +138,30 @@ def test_initials_and_suffixes_end_no_clause_and_i_names_are_names() -> None:
     assert det.labels and set(det.parties) == {"Meta", "Jane F. Roe Jr."}
     det = classify_text("Apple will remove iZorb from the App Store")
     assert det.labels and set(det.parties) == {"Apple", "iZorb"}
+
+
+def test_a_head_of_state_stands_for_the_government() -> None:
+    det = classify_text("Erdogan blocks Wikipedia nationwide")
+    assert det.labels and set(det.parties) == {"Turkish government", "Wikimedia"}
+    det = classify_text("Turquie : pourquoi le régime d'Erdogan bloque l'accès à Zorbly", lang="fr")
+    assert det.labels and set(det.parties) == {"Turkish government", "Zorbly"}
+
+
+def test_more_ways_people_write_a_side() -> None:
+    det = classify_text("Trump social media firm subpoenaed by SEC")
+    assert det.labels and set(det.parties) == {"Trump Media", "SEC"}
+    det = classify_text("Pourquoi la République démocratique du Congo poursuit Apple", lang="fr")
+    assert det.labels and set(det.parties) == {"Congolese government", "Apple"}
+    assert canonical_party("iPadOS") == "Apple"
+
+
+def test_a_country_an_export_goes_to_is_a_destination() -> None:
+    det = classify_text("US bans export of Nvidia chips to China")
+    assert det.labels and set(det.parties) == {"US government", "Nvidia"}
+
+
+def test_a_capitalised_verb_ends_the_name_before_it() -> None:
+    assert unknown_names("Dutch ISPs Block Zorbly after court order", []) == [
+        "Dutch ISPs",
+        "Zorbly",
+    ]
