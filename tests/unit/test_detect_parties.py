@@ -165,3 +165,23 @@ def test_a_capitalised_verb_ends_the_name_before_it() -> None:
         "Dutch ISPs",
         "Zorbly",
     ]
+
+
+def test_french_ministers_irish_commission_and_the_european_executive() -> None:
+    det = classify_text(
+        "Le ministre de l'Éducation nationale saisit la justice contre Zorbly", lang="fr"
+    )
+    assert "French government" in det.parties
+    det = classify_text(
+        "Meta écope d'une amende",
+        "La Commission irlandaise pour la protection des données a infligé une sanction à Meta.",
+        lang="fr",
+    )
+    assert "Irish DPC" in det.parties
+    assert "European Commission" not in det.parties
+    det = classify_text(
+        "La Commission européenne bannit Zorbly des téléphones de ses employés",
+        "L'exécutif européen a demandé à ses salariés de désinstaller l'application.",
+        lang="fr",
+    )
+    assert "French government" not in det.parties
