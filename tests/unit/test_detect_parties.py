@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.detect.classify import classify_text
-from bot.detect.entities import canonical_party, party_parent
+from bot.detect.entities import canonical_party, find_parties, party_parent
 from bot.detect.names import demonyms, is_person, unknown_names
 
 
@@ -185,3 +185,9 @@ def test_french_ministers_irish_commission_and_the_european_executive() -> None:
         lang="fr",
     )
     assert "French government" not in det.parties
+
+
+def test_company_names_that_are_common_words_need_their_capital() -> None:
+    assert find_parties("The ban may hinge on a court ruling") == []
+    assert find_parties("Zorbly refuse de parler au peloton de tête") == []
+    assert [m.name for m in find_parties("Parler sues Hinge")] == ["Parler", "Match Group"]
