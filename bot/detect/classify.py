@@ -245,10 +245,10 @@ class _Segment:
     lower: str | None = None
 
 
-def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
+def _segment(text: str, weight: float, gaz: Gazetteer, around: str = "") -> _Segment:
     folded = fold(text)
     toks = token_spans(text)
-    found = gaz.find(text, folded, toks)
+    found = gaz.find(text, folded, toks, around)
     return _Segment(
         text=text,
         folded=folded,
@@ -950,7 +950,8 @@ def classify_text(
         if lang not in available_langs():
             lang = DEFAULT_LANG
     lex = load_lexicon(lang)
-    segments = [_segment(title, TITLE_WEIGHT, gaz)]
+    # An ambiguous name in the headline may find its context in the summary.
+    segments = [_segment(title, TITLE_WEIGHT, gaz, fold(summary[:SUMMARY_CHARS]))]
     if summary:
         segments.append(_segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz))
     if content:

@@ -191,3 +191,12 @@ def test_company_names_that_are_common_words_need_their_capital() -> None:
     assert find_parties("The ban may hinge on a court ruling") == []
     assert find_parties("Zorbly refuse de parler au peloton de tête") == []
     assert [m.name for m in find_parties("Parler sues Hinge")] == ["Parler", "Match Group"]
+
+
+def test_an_ambiguous_headline_name_finds_its_context_in_the_summary() -> None:
+    title = "Zorbly tells Brazil it won't block X until its assets are unfrozen"
+    det = classify_text(title, "More than one Musk company is fighting a Brazilian judge.")
+    assert "X" in det.parties
+    det = classify_text(title, "The satellite firm disputes the order.")
+    assert "X" not in det.parties
+    assert [m.name for m in find_parties("Visa and Plaid abandon merger")] == ["Visa", "Plaid"]
