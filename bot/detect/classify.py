@@ -1054,7 +1054,10 @@ def classify_text(
         # A group is a side when it acts or undergoes the dispute ("Publishers sue…").
         topics = _topics(segments[:2], unknown, central)
         extra = tuple(n for n in unknown if n not in parties and n not in topics)
-        extra += tuple(g for _, _, g in groups if g in central and g not in extra)
+        # A group is a side when it acts or undergoes the dispute, or when the story has
+        # one other side at most ("Appeals court seems lost on how Zorbly harms publishers").
+        lone = len(set(parties + extra)) <= 1
+        extra += tuple(g for _, _, g in groups if (g in central or lone) and g not in extra)
         parties = _sides(parties + extra, gaz, central, cutting)
         if "cutoff" not in labels:
             actors = _central(segments[0], title_spans, unknown, objects=False, subjects=True)

@@ -200,3 +200,10 @@ def test_an_ambiguous_headline_name_finds_its_context_in_the_summary() -> None:
     det = classify_text(title, "The satellite firm disputes the order.")
     assert "X" not in det.parties
     assert [m.name for m in find_parties("Visa and Plaid abandon merger")] == ["Visa", "Plaid"]
+
+
+def test_a_group_is_a_side_when_the_story_has_one_other_side_at_most() -> None:
+    det = classify_text("Appeals court seems lost on how Internet Archive harms publishers")
+    assert det.labels and set(det.parties) == {"Internet Archive", "publishers"}
+    det = classify_text("ISPs ask court to block FCC net neutrality rules")
+    assert "ISPs" in det.parties
