@@ -632,7 +632,9 @@ def _sides(
     return tuple(p for p in parties if p in keep)
 
 
-def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
+def _side_mentions(
+    lex: Lexicon, segments: list[_Segment], central: frozenset[str] = frozenset()
+) -> list[Mention]:
     """Return the mentions that may be sides: places and stand-ins left out.
 
     A country after "in", "from", "aux"… is where things happen ("fined in Italy", "au
@@ -643,7 +645,8 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
     alone in the headline's kicker says where when the story names the court, prosecutor or
     regulator that acts ("Brésil : la Cour suprême…", "Italie : le parquet…"); in a summary, a
     country after "de", "avec", "via"… only says whose or where ("l'invasion de l'Ukraine",
-    "la frontière avec le Mexique").
+    "la frontière avec le Mexique"); before a noun saying what of it is at stake it is the
+    topic ("Myanmar genocide", "Ukraine documentary"), unless it acts or undergoes the dispute.
     """
     mentions: list[Mention] = []
     kicker_end = story_span(segments[0].text)[0]
@@ -658,6 +661,7 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
                     and _BODY_GENITIVE.search(seg.folded, max(0, m.start - 20), m.start)
                     and not _ASKED_BY.search(seg.folded, max(0, m.start - 40), m.start)
                 )
+                or (m.name not in central and _about_noun_after(seg, m.end))
             ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").
@@ -667,6 +671,12 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
             mentions.append(m)
     others = {m.name for m in segments[0].sides if m.type == "government" and not m.generic}
     return [m for m in mentions if not (m.generic and others - {m.name})]
+
+
+def _about_noun_after(seg: _Segment, end: int) -> bool:
+    """Say whether a noun saying what is at stake follows a name ("Zorbly data")."""
+    noun = _NEXT_WORD.match(seg.folded, end)
+    return noun is not None and noun.group(1) in name_words().about_nouns
 
 
 def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
@@ -706,7 +716,6 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
     owns what is named ("for Zorbly's use").
     """
     topics: set[str] = set()
-    about = name_words().about_nouns
     for name in unknown:
         if name in central:
             continue
@@ -717,9 +726,8 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
             before = seg.folded[max(0, at - 40) : at]
             end = at + len(name)
             owner = _OWNER_AFTER.match(seg.text, end) is not None
-            noun = _NEXT_WORD.match(seg.folded, end)
             if not owner and (
-                (noun is not None and noun.group(1) in about)
+                _about_noun_after(seg, end)
                 or _TOPIC_BEFORE.search(before)
                 or (_AND_BEFORE.search(before) and any(t in seg.text[:at] for t in topics))
             ):
@@ -1042,12 +1050,12 @@ def classify_text(
             # other stories, so the sides are the headline's.
             sides = segments[:1]
             unknown = [n for n in unknown if n not in from_summary]
-        mentions = _side_mentions(lex, sides)
         groups = group_names(segments[0].text)
         central = _central(segments[0], title_spans, unknown, groups=groups)
         opener = _opener(segments[0])
         if opener is not None:
             central |= {opener}
+        mentions = _side_mentions(lex, sides, central)
         cutting = _central(segments[0], title_cuts, unknown, objects=False)
     parties = _resolve_parties(mentions, gaz, central)
     if labels:

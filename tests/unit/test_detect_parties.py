@@ -207,3 +207,10 @@ def test_a_group_is_a_side_when_the_story_has_one_other_side_at_most() -> None:
     assert det.labels and set(det.parties) == {"Internet Archive", "publishers"}
     det = classify_text("ISPs ask court to block FCC net neutrality rules")
     assert "ISPs" in det.parties
+
+
+def test_a_country_before_a_noun_saying_what_is_at_stake_is_the_topic() -> None:
+    det = classify_text("Refugees sue Meta for $150 billion over Myanmar genocide")
+    assert det.labels and "Myanmar" not in det.parties
+    det = classify_text("Zorbly sues Meta over Russia election ads")
+    assert det.labels and set(det.parties) == {"Meta", "Zorbly"}
