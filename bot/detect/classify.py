@@ -218,6 +218,12 @@ _ASKED_BY = re.compile(
     r"\b(?:demande|pressions?|injonction|ordre|requete|menaces?|poursuites|request|pressure|orders?|behest|threats?)\s+"
     r"(?:de|du|des|of|from)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?$|\b(?:demande|ordre)\s+d'$"
 )
+# A report, letter or request put to an authority ("signalé à la justice française").
+_REPORTED_TO = re.compile(
+    r"\b(?:signale(?:e|s|es)?|signalement|transmis|transmet|transmettre|ecrire|ecrit|demande)"
+    r"\b[^.;:!?]{0,40}\b(?:a|au|aux)\s+(?:la\s+|le\s+|les\s+|l')?$"
+)
+_REPORTED_TYPES = frozenset({"regulator", "court"})
 # The authorities that act in a story a country's name only introduces ("Brésil : la Cour…").
 _KICKER_AUTHORITY = re.compile(
     r"\b(?:cour|juges?|parquet|procureurs?|gendarme|regulateur|fisc|tribunal|court|judges?|"
@@ -647,6 +653,8 @@ def _side_mentions(
     country after "de", "avec", "via"… only says whose or where ("l'invasion de l'Ukraine",
     "la frontière avec le Mexique"); before a noun saying what of it is at stake it is the
     topic ("Myanmar genocide", "Ukraine documentary"), unless it acts or undergoes the dispute.
+    A regulator or court a story is reported, written or put to is no side ("signalé à la
+    justice", "demande à la Cour suprême").
     """
     mentions: list[Mention] = []
     kicker_end = story_span(segments[0].text)[0]
@@ -662,6 +670,12 @@ def _side_mentions(
                     and not _ASKED_BY.search(seg.folded, max(0, m.start - 40), m.start)
                 )
                 or (m.name not in central and _about_noun_after(seg, m.end))
+            ):
+                continue
+            # An authority a story is reported or written to only receives it ("signalé à la
+            # justice française", "un signalement au parquet de Paris").
+            if m.type in _REPORTED_TYPES and _REPORTED_TO.search(
+                seg.folded, max(0, m.start - 60), m.start
             ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").

@@ -214,3 +214,12 @@ def test_a_country_before_a_noun_saying_what_is_at_stake_is_the_topic() -> None:
     assert det.labels and "Myanmar" not in det.parties
     det = classify_text("Zorbly sues Meta over Russia election ads")
     assert det.labels and set(det.parties) == {"Meta", "Zorbly"}
+
+
+def test_an_authority_a_story_is_reported_to_is_no_side() -> None:
+    det = classify_text(
+        "Poupées illicites : Zorbly signalé à la justice française par le gouvernement",
+        lang="fr",
+    )
+    assert det.labels and "French judiciary" not in det.parties
+    assert "French government" in det.parties
