@@ -213,6 +213,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     return runs
 
 
+_ROLE_BEFORE = re.compile(r"(\w+)\.?\s+$")
 # Subject verbs too short or too common to end a name written capitalised.
 _NOT_NAME_ENDERS = frozenset({"and", "et", "v", "vs", "to", "a", "is", "est", "va", "can", "may"})
 
@@ -404,7 +405,9 @@ def unknown_names(
             0 <= run.start - te <= 3 and text[te : run.start] in _PRODUCT_GAPS for _, te in taken
         ):
             continue
-        role = re.search(r"(\w+)\W*$", before)
+        # A role right before introduces the person ("Judge Jane Roe", "Sen. Jane Roe"),
+        # not one across a colon or a comma ("Judge: Jane Roe lied…").
+        role = _ROLE_BEFORE.search(before)
         if role is not None and fold(role.group(1)) in nw.roles:
             continue
         # The end of a longer name ("Ligue des droits de l'Homme"), a numbered product or

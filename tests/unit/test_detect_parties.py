@@ -223,3 +223,10 @@ def test_an_authority_a_story_is_reported_to_is_no_side() -> None:
     )
     assert det.labels and "French judiciary" not in det.parties
     assert "French government" in det.parties
+
+
+def test_a_role_before_a_colon_introduces_no_one() -> None:
+    assert unknown_names("Judge: Jane Roe forged documents to support her claim", []) == [
+        "Jane Roe"
+    ]
+    assert unknown_names("Judge Jane Roe rules against Zorbly", []) == ["Zorbly"]
