@@ -251,8 +251,11 @@ class _Segment:
     lower: str | None = None
 
 
-def _segment(text: str, weight: float, gaz: Gazetteer, around: str = "") -> _Segment:
-    folded = fold(text)
+def _segment(
+    text: str, weight: float, gaz: Gazetteer, around: str = "", folded: str | None = None
+) -> _Segment:
+    if folded is None:
+        folded = fold(text)
     toks = token_spans(text)
     found = gaz.find(text, folded, toks, around)
     return _Segment(
@@ -973,9 +976,12 @@ def classify_text(
             lang = DEFAULT_LANG
     lex = load_lexicon(lang)
     # An ambiguous name in the headline may find its context in the summary.
-    segments = [_segment(title, TITLE_WEIGHT, gaz, fold(summary[:SUMMARY_CHARS]))]
+    summary_folded = fold(summary[:SUMMARY_CHARS])
+    segments = [_segment(title, TITLE_WEIGHT, gaz, summary_folded)]
     if summary:
-        segments.append(_segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz))
+        segments.append(
+            _segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz, folded=summary_folded)
+        )
     if content:
         segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
     best: dict[tuple[str, Label], tuple[Signal, int]] = {}

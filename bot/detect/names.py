@@ -182,7 +182,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
             and _CAP_START.match(word) is not None
             and (not word[0].isdigit() or len(_LETTER.findall(word)) >= 2)
             and _NOT_A_NAME.search(word) is None
-        ) or _I_NAME.match(word) is not None
+        ) or (first == "i" and _I_NAME.match(word) is not None)
         if capitalised and cur is not None and _capital_verb(word, verbs):
             # A verb written capitalised ends the subject's name ("Dutch ISPs Block Zorbly").
             cur = None
@@ -220,7 +220,7 @@ _NOT_NAME_ENDERS = frozenset({"and", "et", "v", "vs", "to", "a", "is", "est", "v
 
 def _capital_verb(word: str, verbs: frozenset[str]) -> bool:
     """Say whether a capitalised word is a verb after a subject ("Sues", "Block", "Bans")."""
-    key = fold(word)
+    key = word.lower()
     return key not in _NOT_NAME_ENDERS and (key in verbs or f"{key}s" in verbs)
 
 
@@ -276,14 +276,14 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
             # A capitalised common word in mid-sentence is still a common word ("Senate").
             return None
     name = text[spans[0][0] : spans[-1][1]]
-    suffix = fold(words[-1]).rstrip(".") in _SUFFIXES and name.endswith(".")
+    suffix = name.endswith(".") and fold(words[-1]).rstrip(".") in _SUFFIXES
     name = _POSSESSIVE.sub("", name.rstrip(".!,")) + ("." if suffix else "")
     key = fold(name)
     if len(name) < 2 or key in nw.not_names or key in nw.roles or key in nw.common:
         return None
     # Common words around a nationality are people, not a side ("Thousands of Israelis").
     people = demonyms()
-    if all(fold(w) in nw.generic or fold(w) in people or w in _PARTICLES for w in name.split()):
+    if all((k := fold(w)) in nw.generic or k in people or w in _PARTICLES for w in name.split()):
         return None
     return name
 
