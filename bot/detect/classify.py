@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -771,6 +772,42 @@ def _add_initials_actor(seg: _Segment) -> None:
             return
 
 
+_LOCAL_COURT = re.compile(r"\bcour supreme\b(?!\s+(?:des?|du|americaine|federale)\b)")
+
+
+@functools.cache
+def _supreme_courts() -> dict[str, str]:
+    """Map each government to its supreme court, from the courts' names ("Brazil Supreme
+    Court" is the Brazilian government's)."""
+    gaz = gazetteer()
+    out: dict[str, str] = {}
+    for name, ent in gaz.entities.items():
+        if ent.type != "court" or "Supreme Court" not in name:
+            continue
+        place = name.replace("Supreme Court of", "").replace("Supreme Court", "")
+        government = gaz.canonical(place.replace("Federal", "").strip())
+        if government is not None and gaz.entities[government].type == "government":
+            out.setdefault(government, name)
+    return out
+
+
+def _add_local_court(seg: _Segment, gaz: Gazetteer) -> None:
+    """Add the supreme court of the one country a French headline names ("Brésil : un juge
+    de la Cour suprême ordonne…" is Brazil's), where "la Cour suprême" stands alone."""
+    countries = {m.name for m in seg.sides if m.type == "government"}
+    if len(countries) != 1:
+        return
+    court = _supreme_courts().get(next(iter(countries)))
+    if court is None:
+        return
+    for m in _LOCAL_COURT.finditer(seg.folded):
+        if not any(x.start <= m.start() < x.end for x in seg.sides):
+            seg.sides.append(
+                Mention(m.start(), m.end(), court, "court", seg.text[m.start() : m.end()])
+            )
+    seg.sides.sort(key=lambda x: x.start)
+
+
 def _litigants(parties: tuple[str, ...], actors: frozenset[str], gaz: Gazetteer) -> tuple[str, ...]:
     """In a legal story, a government that sues or prosecutes is its litigant (US DOJ)."""
     out: list[str] = []
@@ -1064,6 +1101,7 @@ def classify_text(
     groups: list[tuple[int, int, str]] = []
     if labels:
         _add_initials_actor(segments[0])
+        _add_local_court(segments[0], gaz)
         sides = segments if with_content else segments[:2]
         if _ROUNDUP.search(title) is not None and segments[0].sides:
             # A show's episode ("… par Jane Roe - 16/09"): its summary runs through the day's

@@ -230,3 +230,13 @@ def test_a_role_before_a_colon_introduces_no_one() -> None:
         "Jane Roe"
     ]
     assert unknown_names("Judge Jane Roe rules against Zorbly", []) == ["Zorbly"]
+
+
+def test_la_cour_supreme_is_the_named_country_s_when_it_cuts_off() -> None:
+    det = classify_text(
+        "Brésil : un juge de la Cour suprême ordonne de suspendre Zorbly sur tout le territoire",
+        lang="fr",
+    )
+    assert det.labels and set(det.parties) == {"Brazil Supreme Court", "Zorbly"}
+    det = classify_text("La Cour suprême américaine confirme l'interdiction de TikTok", lang="fr")
+    assert "Brazil Supreme Court" not in det.parties
