@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -76,7 +77,7 @@ _LAW_NAME = re.compile(
 _OWNER = re.compile(r"\s*,?\s*(?:(?:propriete|owned|run|led)\s+)?(?:d'|de\s|du\s|of\s|by\s)\s*")
 # A place, not a side: "in Italy", "from Belarus", "au Brésil", "aux États-Unis".
 _PLACE_BEFORE = re.compile(
-    r"\b(?:in|inside|from|across|throughout|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
+    r"\b(?:in|inside|from|across|throughout|to|towards|en|au|aux|dans|vers|a)\s+(?:the\s+|l'|la\s+|les\s+)?$"
 )
 # Where what a dispute phrase acts on ends: the next clause, or a phrase saying what about.
 _NOT_OBJECT = re.compile(
@@ -103,6 +104,16 @@ _TOPIC_BEFORE = re.compile(
     r"(?:(?:the|its|their|his|her|a|an|le|la|les|l'|sa|son|ses|leur|leurs)\s+)?$"
 )
 _OWNER_AFTER = re.compile(r"s?['’]s?\s|s\s")
+# Verbs of one who speaks for his company rather than acting himself.
+_SPEECH_VERBS = frozenset(
+    {"says", "said", "tells", "announces", "warns", "threatens", "calls", "declares", "claims"}
+    | {"dit", "affirme", "annonce", "declare", "estime", "deplore", "menace", "promet"}
+)
+# Between the names of a list ("Zorbly, Jane Roe and Krandle").
+_LIST_GAPS = frozenset({", ", " and ", ", and ", " et ", " & "})
+# A full stop that ends an initial, a title or a suffix, not a clause ("F.", "Jr.", "U.S.").
+_ABBREVIATION_DOT = re.compile(r"(?:\b[a-z]|\b(?:jr|sr|mr|mrs|ms|dr|st|gov|inc|corp|ltd))\.$")
+_NEXT_WORD = re.compile(r"[’'\"”]?\s+([\w-]+)")
 _AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
 _LONG_WORD = re.compile(r"\b[^\W\d_]{4,}")
@@ -199,6 +210,28 @@ _ROLE_WORD_LIST = [
 ]
 _ROLE_WORDS = frozenset(_ROLE_WORD_LIST)
 _COMPANY_TYPES = frozenset({"company", "person"})
+# In a story's body, what a country after these only qualifies ("l'invasion de l'Ukraine").
+_BODY_GENITIVE = re.compile(
+    r"(?:\b(?:de|du|des|avec|via|with|of)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?|\bd')$"
+)
+# Unless the country asks or presses ("à la demande de la Russie", "at the request of").
+_ASKED_BY = re.compile(
+    r"\b(?:demande|pressions?|injonction|ordre|requete|menaces?|poursuites|request|pressure|orders?|behest|threats?)\s+"
+    r"(?:de|du|des|of|from)\s+(?:la\s+|le\s+|les\s+|the\s+|l')?$|\b(?:demande|ordre)\s+d'$"
+)
+# A report, letter or request put to an authority ("signalé à la justice française").
+_REPORTED_TO = re.compile(
+    r"\b(?:signale(?:e|s|es)?|signalement|transmis|transmet|transmettre|ecrire|ecrit|demande)"
+    r"\b[^.;:!?]{0,40}\b(?:a|au|aux)\s+(?:la\s+|le\s+|les\s+|l')?$"
+)
+_REPORTED_TYPES = frozenset({"regulator", "court"})
+# The authorities that act in a story a country's name only introduces ("Brésil : la Cour…").
+_KICKER_AUTHORITY = re.compile(
+    r"\b(?:cour|juges?|parquet|procureurs?|gendarme|regulateur|fisc|tribunal|court|judges?|"
+    r"prosecutors?|regulators?|watchdog)\b"
+)
+# A headline ending on a byline and a date ("… par Jane Roe - 16/09"): a show's episode.
+_ROUNDUP = re.compile(r"\s[-–—]\s+\d{1,2}/\d{1,2}\s*$")
 
 
 @dataclass(slots=True)
@@ -219,10 +252,13 @@ class _Segment:
     lower: str | None = None
 
 
-def _segment(text: str, weight: float, gaz: Gazetteer) -> _Segment:
-    folded = fold(text)
+def _segment(
+    text: str, weight: float, gaz: Gazetteer, around: str = "", folded: str | None = None
+) -> _Segment:
+    if folded is None:
+        folded = fold(text)
     toks = token_spans(text)
-    found = gaz.find(text, folded, toks)
+    found = gaz.find(text, folded, toks, around)
     return _Segment(
         text=text,
         folded=folded,
@@ -606,19 +642,45 @@ def _sides(
     return tuple(p for p in parties if p in keep)
 
 
-def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
+def _side_mentions(
+    lex: Lexicon, segments: list[_Segment], central: frozenset[str] = frozenset()
+) -> list[Mention]:
     """Return the mentions that may be sides: places and stand-ins left out.
 
     A country after "in", "from", "aux"… is where things happen ("fined in Italy", "au
     Brésil"), unless a cutoff word just before says it is where the cutoff holds ("banned in
     China", "bloqué en Russie"): then its government is the one cutting off. A company after a
     first name is a surname ("Harrison Ford"). A generic alias ("le gouvernement", "l'État")
-    names the French government only when the headline names no other government.
+    names the French government only when the headline names no other government. A country
+    alone in the headline's kicker says where when the story names the court, prosecutor or
+    regulator that acts ("Brésil : la Cour suprême…", "Italie : le parquet…"); in a summary, a
+    country after "de", "avec", "via"… only says whose or where ("l'invasion de l'Ukraine",
+    "la frontière avec le Mexique"); before a noun saying what of it is at stake it is the
+    topic ("Myanmar genocide", "Ukraine documentary"), unless it acts or undergoes the dispute.
+    A regulator or court a story is reported, written or put to is no side ("signalé à la
+    justice", "demande à la Cour suprême").
     """
     mentions: list[Mention] = []
-    for seg in segments:
+    kicker_end = story_span(segments[0].text)[0]
+    authority = _KICKER_AUTHORITY.search(segments[0].folded, kicker_end) is not None
+    for where, seg in enumerate(segments):
         for m in seg.sides:
-            if m.type == "government" and _in_place(lex, seg, m):
+            if m.type == "government" and (
+                _in_place(lex, seg, m)
+                or (where == 0 and authority and m.end <= kicker_end)
+                or (
+                    where > 0
+                    and _BODY_GENITIVE.search(seg.folded, max(0, m.start - 20), m.start)
+                    and not _ASKED_BY.search(seg.folded, max(0, m.start - 40), m.start)
+                )
+                or (m.name not in central and _about_noun_after(seg, m.end))
+            ):
+                continue
+            # An authority a story is reported or written to only receives it ("signalé à la
+            # justice française", "un signalement au parquet de Paris").
+            if m.type in _REPORTED_TYPES and _REPORTED_TO.search(
+                seg.folded, max(0, m.start - 60), m.start
+            ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").
             first = _LAST_WORD.search(seg.text, max(0, m.start - 20), m.start)
@@ -627,6 +689,12 @@ def _side_mentions(lex: Lexicon, segments: list[_Segment]) -> list[Mention]:
             mentions.append(m)
     others = {m.name for m in segments[0].sides if m.type == "government" and not m.generic}
     return [m for m in mentions if not (m.generic and others - {m.name})]
+
+
+def _about_noun_after(seg: _Segment, end: int) -> bool:
+    """Say whether a noun saying what is at stake follows a name ("Zorbly data")."""
+    noun = _NEXT_WORD.match(seg.folded, end)
+    return noun is not None and noun.group(1) in name_words().about_nouns
 
 
 def _in_place(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
@@ -660,8 +728,10 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
     """Return the unknown names that only say what the dispute is about.
 
     A name after "over", "of", "into", "sur"… ("fine over bundling of Teams and Office",
-    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, unless the
-    headline has it act or undergo the dispute, or it owns what is named ("for Zorbly's use").
+    "lawsuit over the Zorbly Arena deaths") is a product, a place or an event, and so is one
+    before a noun saying what of it is at stake ("Zorbly Challenge videos", "Zorbly data",
+    "the Zorbly obligation"), unless the headline has it act or undergo the dispute, or it
+    owns what is named ("for Zorbly's use").
     """
     topics: set[str] = set()
     for name in unknown:
@@ -672,9 +742,11 @@ def _topics(segments: list[_Segment], unknown: list[str], central: frozenset[str
             if at < 0:
                 continue
             before = seg.folded[max(0, at - 40) : at]
-            owner = _OWNER_AFTER.match(seg.text, at + len(name)) is not None
+            end = at + len(name)
+            owner = _OWNER_AFTER.match(seg.text, end) is not None
             if not owner and (
-                _TOPIC_BEFORE.search(before)
+                _about_noun_after(seg, end)
+                or _TOPIC_BEFORE.search(before)
                 or (_AND_BEFORE.search(before) and any(t in seg.text[:at] for t in topics))
             ):
                 topics.add(name)
@@ -698,6 +770,42 @@ def _add_initials_actor(seg: _Segment) -> None:
             seg.sides.append(Mention(m.start(1), m.end(1), name, "government", m.group(1)))
             seg.sides.sort(key=lambda x: x.start)
             return
+
+
+_LOCAL_COURT = re.compile(r"\bcour supreme\b(?!\s+(?:des?|du|americaine|federale)\b)")
+
+
+@functools.cache
+def _supreme_courts() -> dict[str, str]:
+    """Map each government to its supreme court, from the courts' names ("Brazil Supreme
+    Court" is the Brazilian government's)."""
+    gaz = gazetteer()
+    out: dict[str, str] = {}
+    for name, ent in gaz.entities.items():
+        if ent.type != "court" or "Supreme Court" not in name:
+            continue
+        place = name.replace("Supreme Court of", "").replace("Supreme Court", "")
+        government = gaz.canonical(place.replace("Federal", "").strip())
+        if government is not None and gaz.entities[government].type == "government":
+            out.setdefault(government, name)
+    return out
+
+
+def _add_local_court(seg: _Segment, gaz: Gazetteer) -> None:
+    """Add the supreme court of the one country a French headline names ("Brésil : un juge
+    de la Cour suprême ordonne…" is Brazil's), where "la Cour suprême" stands alone."""
+    countries = {m.name for m in seg.sides if m.type == "government"}
+    if len(countries) != 1:
+        return
+    court = _supreme_courts().get(next(iter(countries)))
+    if court is None:
+        return
+    for m in _LOCAL_COURT.finditer(seg.folded):
+        if not any(x.start <= m.start() < x.end for x in seg.sides):
+            seg.sides.append(
+                Mention(m.start(), m.end(), court, "court", seg.text[m.start() : m.end()])
+            )
+    seg.sides.sort(key=lambda x: x.start)
 
 
 def _litigants(parties: tuple[str, ...], actors: frozenset[str], gaz: Gazetteer) -> tuple[str, ...]:
@@ -741,7 +849,7 @@ def _central(
     names.sort()
     out: set[str] = set()
     for start, end in spans:
-        lo = _clause_start(seg, _before_offset(seg, start, 8), start)
+        lo = _name_clause_start(seg, _before_offset(seg, start, 8), start)
         before = [x for x in names if x[0] >= lo and x[1] <= start]
         while len(before) > 1 and _OWNER.fullmatch(seg.folded, before[-2][1], before[-1][0]):
             before.pop()
@@ -757,7 +865,50 @@ def _central(
             after.pop(0)
         if after:
             out.add(after[0][2])
+            # A list undergoes it whole ("sues Zorbly, Jane Roe and Krandle").
+            prev = after[0]
+            for x in names:
+                if x[0] > prev[1] and seg.text[prev[1] : x[0]] in _LIST_GAPS:
+                    out.add(x[2])
+                    prev = x
     return frozenset(out)
+
+
+def _name_clause_start(seg: _Segment, lo: int, pos: int) -> int:
+    """Move lo past the last clause break before pos, the full stops of initials, titles and
+    suffixes aside ("Jane F. Roe Jr. sues…", "U.S. sues…")."""
+    cut = lo
+    for m in _CLAUSE_BREAK.finditer(seg.folded, lo, pos):
+        if m.group() == "." and _ABBREVIATION_DOT.search(
+            seg.folded, max(0, m.start() - 4), m.end()
+        ):
+            continue
+        cut = m.end()
+    return cut
+
+
+def _opener(seg: _Segment) -> str | None:
+    """Return the owner or executive a headline's story opens with as its subject.
+
+    "Elon Musk drops claims…", "Elon Musk contre OpenAI : …": he is a side himself even
+    next to a company of his; not when he only says whose the next is ("Elon Musk's X") or
+    speaks, warns or threatens for it ("Musk says X will sue…").
+    """
+    lo, _ = story_span(seg.text)
+    gaz = gazetteer()
+    for m in seg.sides:
+        if m.start < lo:
+            continue
+        if seg.text[lo : m.start].strip(" '\"«“‘") or m.type != "person":
+            return None
+        if not gaz.entities[m.name].companies or _OWNER_AFTER.match(seg.text, m.end):
+            return None
+        # Speaking for his company ("Musk says X will sue…", "Musk menace les annonceurs").
+        verb = _NEXT_WORD.match(seg.folded, m.end)
+        if verb is not None and verb.group(1) in _SPEECH_VERBS:
+            return None
+        return m.name
+    return None
 
 
 def _resolve_parties(
@@ -767,7 +918,8 @@ def _resolve_parties(
 
     A group goes by its best-known company (Alphabet is Google, as people write it). A
     one-company executive is his company; one whose company is named drops out, unless
-    the headline has him act or undergo the dispute himself ("Musk sues X").
+    the headline has him act or undergo the dispute himself ("Musk sues X"). A head of
+    state or government is always his government ("Erdogan", "Macron").
     """
     names = list(dict.fromkeys(m.name for m in mentions))
     present = set(names)
@@ -778,9 +930,13 @@ def _resolve_parties(
             name = ent.known_as
         if ent.type == "person" and ent.companies:
             linked = [c for c in ent.companies if c in present]
-            if linked and name not in central:
+            if len(ent.companies) == 1 and gaz.entities[ent.companies[0]].type == "government":
+                # A head of state or government acts for it ("Erdogan bans…", "Macron
+                # annonce l'interdiction de TikTok").
+                name = ent.companies[0]
+            elif linked and name not in central:
                 continue
-            if len(ent.companies) == 1 and not linked:
+            elif len(ent.companies) == 1 and not linked:
                 name = ent.companies[0]
         if name not in out:
             out.append(name)
@@ -856,13 +1012,18 @@ def classify_text(
         if lang not in available_langs():
             lang = DEFAULT_LANG
     lex = load_lexicon(lang)
-    segments = [_segment(title, TITLE_WEIGHT, gaz)]
+    # An ambiguous name in the headline may find its context in the summary.
+    summary_folded = fold(summary[:SUMMARY_CHARS])
+    segments = [_segment(title, TITLE_WEIGHT, gaz, summary_folded)]
     if summary:
-        segments.append(_segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz))
+        segments.append(
+            _segment(summary[:SUMMARY_CHARS], SUMMARY_WEIGHT, gaz, folded=summary_folded)
+        )
     if content:
         segments.append(_segment(content[:CONTENT_CHARS], CONTENT_WEIGHT, gaz))
     best: dict[tuple[str, Label], tuple[Signal, int]] = {}
     unknown: list[str] = []
+    from_summary: list[str] = []
     title_cuts: list[tuple[int, int]] = []
     title_spans: list[tuple[int, int]] = []
     for where, seg in enumerate(segments):
@@ -879,7 +1040,8 @@ def classify_text(
             taken = [(x.start, x.end) for x in seg.sides]
             near = [(s, e) for s, e, _ in spans]
             found = unknown_names(seg.text, taken, near=near)
-            unknown.extend(n for n in found if n not in unknown)
+            from_summary = [n for n in found if n not in unknown]
+            unknown.extend(from_summary)
     unknown = _real_names(unknown, gaz)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
@@ -901,7 +1063,11 @@ def classify_text(
         _authority_cutoff(segments[0], title_cuts, best, totals)
     if totals["legal"] > 0:
         has_company = any(
-            m.type == "company" or (m.type == "person" and gaz.entities[m.name].companies)
+            m.type == "company"
+            or (
+                m.type == "person"
+                and any(gaz.entities[c].type == "company" for c in gaz.entities[m.name].companies)
+            )
             for seg in segments
             for m in seg.mentions
         )
@@ -935,16 +1101,29 @@ def classify_text(
     groups: list[tuple[int, int, str]] = []
     if labels:
         _add_initials_actor(segments[0])
-        mentions = _side_mentions(lex, segments if with_content else segments[:2])
+        _add_local_court(segments[0], gaz)
+        sides = segments if with_content else segments[:2]
+        if _ROUNDUP.search(title) is not None and segments[0].sides:
+            # A show's episode ("… par Jane Roe - 16/09"): its summary runs through the day's
+            # other stories, so the sides are the headline's.
+            sides = segments[:1]
+            unknown = [n for n in unknown if n not in from_summary]
         groups = group_names(segments[0].text)
         central = _central(segments[0], title_spans, unknown, groups=groups)
+        opener = _opener(segments[0])
+        if opener is not None:
+            central |= {opener}
+        mentions = _side_mentions(lex, sides, central)
         cutting = _central(segments[0], title_cuts, unknown, objects=False)
     parties = _resolve_parties(mentions, gaz, central)
     if labels:
         # A group is a side when it acts or undergoes the dispute ("Publishers sue…").
         topics = _topics(segments[:2], unknown, central)
         extra = tuple(n for n in unknown if n not in parties and n not in topics)
-        extra += tuple(g for _, _, g in groups if g in central and g not in extra)
+        # A group is a side when it acts or undergoes the dispute, or when the story has
+        # one other side at most ("Appeals court seems lost on how Zorbly harms publishers").
+        lone = len(set(parties + extra)) <= 1
+        extra += tuple(g for _, _, g in groups if (g in central or lone) and g not in extra)
         parties = _sides(parties + extra, gaz, central, cutting)
         if "cutoff" not in labels:
             actors = _central(segments[0], title_spans, unknown, objects=False, subjects=True)

@@ -199,8 +199,13 @@ class Gazetteer:
         text: str,
         folded: str | None = None,
         toks: list[tuple[int, int]] | None = None,
+        around: str = "",
     ) -> list[Mention]:
-        """Find every party mention in text, longest alias first."""
+        """Find every party mention in text, longest alias first.
+
+        around (folded) is more of the same story, where an ambiguous alias may find its
+        context too (a headline's "X" next to a summary naming Musk).
+        """
         if folded is None:
             folded = fold(text)
         if toks is None:
@@ -224,7 +229,7 @@ class Gazetteer:
                     if (
                         entry is not None
                         and entry.needs_context
-                        and not self._context_ok(entry.name, folded, ftoks, i, length)
+                        and not self._context_ok(entry.name, folded, ftoks, i, length, around)
                     ):
                         entry = None
                 if entry is None:
@@ -247,7 +252,9 @@ class Gazetteer:
             i += found or 1
         return mentions
 
-    def _context_ok(self, name: str, folded: str, ftoks: list[str], i: int, length: int) -> bool:
+    def _context_ok(
+        self, name: str, folded: str, ftoks: list[str], i: int, length: int, around: str = ""
+    ) -> bool:
         ent = self.entities[name]
         if ent.not_adjacent:
             before = ftoks[i - 1] if i > 0 else ""
@@ -257,7 +264,9 @@ class Gazetteer:
         if ent.context is None:
             return True
         # The alias itself must not count as its own context.
-        return any(m.group() != ftoks[i] for m in ent.context.finditer(folded))
+        if any(m.group() != ftoks[i] for m in ent.context.finditer(folded)):
+            return True
+        return bool(around) and any(m.group() != ftoks[i] for m in ent.context.finditer(around))
 
     def ancestors(self, name: str) -> list[str]:
         """Return the parent chain of an entity (Google -> Alphabet)."""

@@ -41,6 +41,8 @@ _JOINERS = frozenset({" ", " & ", " and "})
 _PARTICLES = frozenset({"of", "de", "du", "des", "la", "for", "van", "von", "der"})
 # What ends a sentence (or opens a quotation or a title) before a word.
 _SENTENCE_MARKS = frozenset('.:!?"“”«»‘(|')
+# An app named the way Apple names products ("iZorb", "iDOS"): a name though lower case first.
+_I_NAME = re.compile(r"^i[A-Z][A-Za-z]+$")
 _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
@@ -77,6 +79,8 @@ _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
 # country code ("Zorbly CEO", "Zorbly USA").
 _TRAILING = frozenset({"ceo", "cto", "cfo", "coo", "founder", "usa", "us", "u.s", "uk", "pdg"})
+# What ends a person's name: a generational suffix ("Jr.").
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,8 @@ class NameWords:
     place_nouns: frozenset[str]
     # Groups that can be a side without a name ("Publishers sue…", "must pay record labels").
     groups: frozenset[str]
+    # Nouns after a name that say what of it is at stake, not who ("Zorbly data").
+    about_nouns: frozenset[str]
     # Derived once: what may end a run but is no part of a name, and every generic word.
     trailing: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
@@ -129,6 +135,7 @@ def name_words() -> NameWords:
         first_names=words("first_names"),
         place_nouns=words("place_nouns"),
         groups=words("groups"),
+        about_nouns=words("about_nouns"),
     )
 
 
@@ -159,6 +166,7 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
     pending_particle = False
+    verbs = name_words().subject_verbs
     prev_end = 0
     for m in _WORD.finditer(text):
         s, e = m.span()
@@ -174,7 +182,13 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
             and _CAP_START.match(word) is not None
             and (not word[0].isdigit() or len(_LETTER.findall(word)) >= 2)
             and _NOT_A_NAME.search(word) is None
-        )
+        ) or (first == "i" and _I_NAME.match(word) is not None)
+        if capitalised and cur is not None and _capital_verb(word, verbs):
+            # A verb written capitalised ends the subject's name ("Dutch ISPs Block Zorbly").
+            cur = None
+            pending_particle = False
+            prev_end = e
+            continue
         if capitalised and not any(ts <= s < te for ts, te in taken):
             joined = cur is not None and (
                 gap in _JOINERS or (pending_particle and gap.strip() == "")
@@ -199,6 +213,17 @@ def _runs(text: str, taken: Sequence[tuple[int, int]]) -> list[_Run]:
     return runs
 
 
+_ROLE_BEFORE = re.compile(r"(\w+)\.?\s+$")
+# Subject verbs too short or too common to end a name written capitalised.
+_NOT_NAME_ENDERS = frozenset({"and", "et", "v", "vs", "to", "a", "is", "est", "va", "can", "may"})
+
+
+def _capital_verb(word: str, verbs: frozenset[str]) -> bool:
+    """Say whether a capitalised word is a verb after a subject ("Sues", "Block", "Bans")."""
+    key = word.lower()
+    return key not in _NOT_NAME_ENDERS and (key in verbs or f"{key}s" in verbs)
+
+
 def _ends_sentence(word: str) -> bool:
     """Say whether a word's full stop ends a sentence ("Act. But"), not an abbreviation."""
     return (
@@ -212,11 +237,11 @@ def _ends_sentence(word: str) -> bool:
 def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
     """Return the name a run stands for, or None when it is no party."""
     spans = list(run.words)
-    if fold(text[spans[0][0] : spans[0][1]]) in nw.roles:
-        return None  # "Judge Jane Roe": the person a role introduces is not a side
+    if fold(text[spans[0][0] : spans[0][1]]).rstrip(".") in nw.roles:
+        return None  # "Judge Jane Roe", "Gov. Jane Roe": the person a role introduces
     # Leading words that open a sentence or introduce the name are not part of it, nor a
     # nationality or a hyphenated description before a one-word name ("Israeli Zorbly",
-    # "EV-maker Zorbly"; "Swiss Retail Federation" keeps its nationality).
+    # "EV-maker Zorbly"; "Swiss Retail Federation" and "Dutch ISPs" keep their nationality).
     # "The" written capitalised inside a sentence is part of a name ("sues The Daily Zorbly").
     keep_the = (
         not run.at_sentence_start and len(spans) > 1 and text[spans[0][0] : spans[0][1]] == "The"
@@ -226,7 +251,12 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
         and spans
         and (
             fold(_POSSESSIVE.sub("", text[spans[0][0] : spans[0][1]])) in nw.lead
-            or (len(spans) == 2 and _describes(text[spans[0][0] : spans[0][1]]))
+            or (
+                len(spans) == 2
+                and _describes(text[spans[0][0] : spans[0][1]])
+                # Before a common plural it names a group ("Dutch ISPs").
+                and fold(text[spans[1][0] : spans[1][1]]).removesuffix("s") not in nw.common
+            )
         )
     ):
         spans.pop(0)
@@ -246,11 +276,14 @@ def _clean(text: str, run: _Run, nw: NameWords) -> str | None:
             # A capitalised common word in mid-sentence is still a common word ("Senate").
             return None
     name = text[spans[0][0] : spans[-1][1]]
-    name = _POSSESSIVE.sub("", name.rstrip(".!,"))
+    suffix = name.endswith(".") and fold(words[-1]).rstrip(".") in _SUFFIXES
+    name = _POSSESSIVE.sub("", name.rstrip(".!,")) + ("." if suffix else "")
     key = fold(name)
     if len(name) < 2 or key in nw.not_names or key in nw.roles or key in nw.common:
         return None
-    if all(fold(w) in nw.generic for w in name.split()):
+    # Common words around a nationality are people, not a side ("Thousands of Israelis").
+    people = demonyms()
+    if all((k := fold(w)) in nw.generic or k in people or w in _PARTICLES for w in name.split()):
         return None
     return name
 
@@ -262,13 +295,24 @@ def _describes(word: str) -> bool:
 
 @functools.cache
 def demonyms() -> frozenset[str]:
-    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments: an
-    adjective of a country is never a party of its own."""
+    """Nationality words ("Chinese", "South Korean"), from the gazetteer's governments and the
+    word lists: an adjective of a country, or its people ("Israelis", "des Européens"), is never
+    a party of its own."""
     words = {"american", "european", "western", "asian", "african", "foreign", "global"}
     for name in gazetteer().entities:
         if name.endswith(" government"):
             words.add(fold(name[: -len(" government")]))
-    return frozenset(words)
+    raw = json.loads(
+        resources.files("bot.detect").joinpath("data/name_words.json").read_text("utf-8")
+    )
+    french = [fold(str(w)) for w in raw["demonyms"]["fr"]]
+    words.update(fold(str(w)) for w in raw["demonyms"]["en"])
+    # Its people: "Israelis", "Palestinians"; in French also the feminine ("Américaine").
+    out = set(words) | {f"{w}s" for w in words if not w.endswith("s")}
+    for w in french:
+        fem = w if w.endswith("e") else f"{w}e"
+        out.update({w, fem, f"{fem}s", w if w[-1] in "sx" else f"{w}s"})
+    return frozenset(out)
 
 
 def _title_parts(text: str, run: _Run, support: str) -> list[_Run]:
@@ -361,7 +405,9 @@ def unknown_names(
             0 <= run.start - te <= 3 and text[te : run.start] in _PRODUCT_GAPS for _, te in taken
         ):
             continue
-        role = re.search(r"(\w+)\W*$", before)
+        # A role right before introduces the person ("Judge Jane Roe", "Sen. Jane Roe"),
+        # not one across a colon or a comma ("Judge: Jane Roe lied…").
+        role = _ROLE_BEFORE.search(before)
         if role is not None and fold(role.group(1)) in nw.roles:
             continue
         # The end of a longer name ("Ligue des droits de l'Homme"), a numbered product or
@@ -414,9 +460,15 @@ def story_span(text: str) -> tuple[int, int]:
 
 
 def is_person(name: str) -> bool:
-    """Say whether an unknown name is a person's: two words or more, a first name first."""
+    """Say whether an unknown name is a person's: two words or more, a first name first, or
+    a generational suffix last ("Jane Roe Jr.")."""
     words = name.split()
-    return len(words) >= 2 and fold(words[0].split("-")[0]) in name_words().first_names
+    if len(words) < 2:
+        return False
+    return (
+        fold(words[0].split("-")[0]) in name_words().first_names
+        or fold(words[-1]).rstrip(".") in _SUFFIXES
+    )
 
 
 def group_names(text: str) -> list[tuple[int, int, str]]:
