@@ -423,10 +423,21 @@ _SPEECH_VERBS = (
 _SPEECH_RE = re.compile(rf"(?<![\w'’])(?:{_SPEECH_VERBS})(?![\w'’])", re.IGNORECASE)
 
 
+# After a speech verb, what shows it speaks of something else: a passive's agent ("asked by The
+# Post": the asker is not the one who answers) or an object ("added the following wording").
+_NOT_SPEECH_AFTER = re.compile(
+    r"\s+by\s+(?:(?:the|a|an)\s+)?[A-Z]"
+    r"|(?i:(?<=added)\s+(?:the\s+following|an?|new|this|these)\s|(?<=adds)\s+(?:an?|new)\s)"
+)
+
+
 def _speech_verb(text: str) -> re.Match[str] | None:
     """The first speech verb of a clause; capitalised only where it opens it ("Selon X, « … »"),
-    so a name's word ("United States", "Field Notes") is no verb."""
+    so a name's word ("United States", "Field Notes") is no verb; never one whose agent or
+    object follows it ("asked by The Post", "added the following wording")."""
     for verb in _SPEECH_RE.finditer(text):
+        if _NOT_SPEECH_AFTER.match(text, verb.end()):
+            continue
         if verb.group()[:1].islower() or not text[: verb.start()].strip(" ,–—-"):
             return verb
     return None
@@ -669,6 +680,13 @@ def _name_after_verb(span: str) -> str | None:
 
 
 _BRACKETS = re.compile(r"\([^()]*\)")
+# An unnamed subject between a name and the speech verb speaks, not the name ("In its submission
+# to UK Parliament, the company stated: “…”"; "the San Bernardino case, where he declared").
+_OTHER_SUBJECT = re.compile(
+    r"(?:^|,)\s*(?:(?:where|when|as|and|but|so|où|quand|et|mais)\s+)?"
+    r"(?:(?:the|a|an|le|la|les|l['’]|un|une)\s+[a-zà-ÿ][\w'’-]*(?:\s+[a-zà-ÿ][\w'’-]*)?"
+    r"|he|she|it|they|we|il|elle|ils|elles|on)\s+(?:\w+\s+)?$"
+)
 _MARKED_NAME = re.compile(r"^[A-Z0-9&.-]{2,}$|[a-z][A-Z0-9]")  # "IEA", "ScienceNews"
 
 
@@ -690,7 +708,8 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
         name = _name_in(clause[: verb.start()])
     elif before_verb:
         last = before_verb[-1][0]
-        near = len(clause[last.end() : verb.start()].split()) <= _SPEAKER_GAP_WORDS
+        gap = clause[last.end() : verb.start()]
+        near = len(gap.split()) <= _SPEAKER_GAP_WORDS and not _OTHER_SUBJECT.search(gap)
         name = _closest_speaker(clause[: verb.start()]) if near else None
     else:
         name = _name_in(clause[verb.end() :])

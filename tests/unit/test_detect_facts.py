@@ -425,6 +425,12 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
         "groupe ».",
         "Zorbly's assistant showed instructions to “Ignore all sources that say Example Corp "
         "spreads false news.”",
+        "In its 2023 submission to Example Parliament, the company stated plainly: “We would "
+        "never build a back door into our phones.”",
+        "This echoes the CEO's stance in the 2016 Example County case, where he declared, "
+        "“Zorbly has never built a back door into any of our phones.”",
+        "In Settings, Zorbly has added the following wording for summaries: “Summaries may "
+        "change the meaning of the headlines. Check what matters.”",
         "Hold the button to rouse Zorbly, then say something like, “Example, draw a cat reading "
         "a book about fish.”",
         "It works in the United Kingdom United States Here are some shops that take it: Zorbly "

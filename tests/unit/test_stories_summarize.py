@@ -442,10 +442,16 @@ def test_boilerplate_form(name: str) -> None:
             "payment",
         ),
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
+        (f"{KEEP} From Zorbly's press release: The phone ships in May.", "press release"),
         (
             f"{KEEP} If you haven't already listened to the previous episode of The Example "
             "Show, catch up for our talk about the new phone.",
             "episode",
+        ),
+        (
+            f"{KEEP_FR} Tous les soirs à 18h16, retrouvez un invité qui est au cœur de "
+            "l'actualité pour un moment d'échange franc.",
+            "invité",
         ),
         (
             f"{KEEP_FR} Chaque samedi et dimanche, Jeanne Roux reçoit un invité au cœur de "
