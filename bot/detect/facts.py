@@ -559,11 +559,20 @@ def _without_affiliation(name: str) -> str:
     return m.group("person")
 
 
+# "the Meta-owned company", "a Paris-based startup": a description, not a name.
+_DESCRIPTIVE = re.compile(
+    r"-(?:owned|backed|based|run|led|made|funded|controlled|affiliated|linked)$", re.IGNORECASE
+)
+
+
 def _names(span: str) -> list[tuple[re.Match[str], str]]:
-    """The names in span, with their matches; a capitalised word after "a"/"an" is none."""
+    """The names in span, with their matches; a capitalised word after "a"/"an" is none, nor
+    is a description ("the Meta-owned company")."""
     out: list[tuple[re.Match[str], str]] = []
     for m in _NAME_RE.finditer(span):
         name = _clean_name(m.group())
+        if _DESCRIPTIVE.search(m.group()):
+            continue
         if name and not (" " not in name and _INDEFINITE.search(span, 0, m.start())):
             out.append((m, _without_affiliation(name)))
     return out
@@ -580,6 +589,14 @@ _UNNAMED_PERSON_AFTER = re.compile(
     r"responsables?|salariés?|employés?|ingénieurs?|experts?|députés?|élus?|proches?)\s*$"
 )
 
+# Someone unnamed known only by whom they are near: "a source close to X", "people familiar with".
+_UNNAMED_PERSON_BEFORE = re.compile(
+    r"\b(?:sources?|people|persons?|someone|insiders?|officials?|employees?|proches?)\s+"
+    r"(?:close\s+to|familiar\s+with|at|inside|within|with\s+knowledge\s+of|de|du|chez)\s+"
+    r"(?:the\s+|la\s+|le\s+|l['’])?$",
+    re.IGNORECASE,
+)
+
 
 def _closest_speaker(span: str) -> str | None:
     """The name nearest the end of span that is not a place or an employer ("Jane Doe at
@@ -590,6 +607,8 @@ def _closest_speaker(span: str) -> str | None:
     found = _names(span)
     if found and _UNNAMED_PERSON_AFTER.match(span[found[-1][0].end() :]):
         return None  # "… one senior US administration official told Reuters"
+    if found and _UNNAMED_PERSON_BEFORE.search(span, 0, found[-1][0].start()):
+        return None  # "a source close to OpenAI told the Financial Times"
     for m, name in reversed(found):
         if not _PLACE_BEFORE.search(span, 0, m.start()):
             return name

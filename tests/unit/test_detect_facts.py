@@ -429,6 +429,10 @@ def test_a_statement_split_by_its_attribution_is_one_quote() -> None:
         "never build a back door into our phones.”",
         "This echoes the CEO's stance in the 2016 Example County case, where he declared, "
         "“Zorbly has never built a back door into any of our phones.”",
+        "“The issue is when you take it out of the platform to build your own model,” a source "
+        "close to Zorbly told Example Times.",
+        "“Shared feeds are a new way for you to meet people around the things you like,” said "
+        "the Zorbly-owned company in a post.",
         "In Settings, Zorbly has added the following wording for summaries: “Summaries may "
         "change the meaning of the headlines. Check what matters.”",
         "Hold the button to rouse Zorbly, then say something like, “Example, draw a cat reading "

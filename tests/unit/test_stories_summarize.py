@@ -444,6 +444,24 @@ def test_boilerplate_form(name: str) -> None:
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} From Zorbly's press release: The phone ships in May.", "press release"),
         (
+            f"{KEEP} The Example Show also has its own YouTube channel, so make sure you're "
+            "subscribed to keep up with new episodes.",
+            "subscribed",
+        ),
+        (
+            f"{KEEP} You can also copy our RSS feed directly into your podcast player.",
+            "RSS",
+        ),
+        (
+            f"{KEEP} The Example Show is on X @ExampleShow, so be sure to give us a follow.",
+            "follow",
+        ),
+        (
+            f"{KEEP} You can also head over to The Example Show forum thread to talk with us. "
+            "Remember to rate and review the podcast.",
+            "forum",
+        ),
+        (
             f"{KEEP} If you haven't already listened to the previous episode of The Example "
             "Show, catch up for our talk about the new phone.",
             "episode",
