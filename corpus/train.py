@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.detect.classify import classify_text, decide_by_rules  # noqa: E402
 from bot.detect.evaluate import Counts, LabelledItem  # noqa: E402
-from bot.detect.features import Evidence, FeatureConfig, extract  # noqa: E402
+from bot.detect.features import GROUPS, Evidence, FeatureConfig, extract, group_of  # noqa: E402
 from bot.detect.model import FORMAT_VERSION, Decision, parse_model  # noqa: E402
 from bot.types import LABELS, Label  # noqa: E402
 from corpus.dataset import corpus_hash, in_test, load, make_split, read_split  # noqa: E402
@@ -70,9 +71,11 @@ def _linear(est: Any, family: str) -> tuple[np.ndarray, float]:
     return est.coef_[0].copy(), float(est.intercept_[0])
 
 
-def _fit(X: Any, y: np.ndarray, family: str, c: float, seed: int) -> tuple[np.ndarray, float]:
+def _fit(
+    X: Any, y: np.ndarray, family: str, c: float, seed: int, sw: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     est = _estimator(family, c, seed)
-    est.fit(X, y)
+    est.fit(X, y, sample_weight=sw)
     return _linear(est, family)
 
 
@@ -120,32 +123,25 @@ def _fmt(c: Counts) -> str:
     )
 
 
-def train_label(
-    label: Label,
-    items: list[LabelledItem],
-    feats: list[dict[str, float]],
-    evidence: list[Evidence],
-    args: argparse.Namespace,
-    calibrate: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    """Fit one label: cross-validated calibration and threshold, then the final weights."""
-    keep = [k for k, item in enumerate(items) if item.gold[label] != "borderline"]
-    y = np.array([1 if items[k].gold[label] == "yes" else 0 for k in keep])
-    langs = np.array([items[k].lang for k in keep])
-    vec = DictVectorizer()
-    X = vec.fit_transform([feats[k] for k in keep]).tocsr()
-    # liblinear takes 32-bit indices only.
-    X.indices = X.indices.astype(np.int32)
-    X.indptr = X.indptr.astype(np.int32)
-    names = vec.get_feature_names_out()
+def _oof(
+    X: Any, y: np.ndarray, sw: np.ndarray | None, args: argparse.Namespace, seed: int
+) -> np.ndarray:
+    """Return every item's out-of-fold margin from a seeded stratified k-fold."""
     z = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
+    folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=seed)
     for tr, va in folds.split(X, y):
-        w, b = _fit(X[tr], y[tr], args.family, args.C, args.seed)
+        w, b = _fit(X[tr], y[tr], args.family, args.C, seed, None if sw is None else sw[tr])
         z[va] = X[va] @ w + b
-    # Calibration and threshold come from the items of --calibrate-on (real text at its real
-    # prevalence) when given, else from every training item.
-    cal = np.array([items[k].id in calibrate for k in keep]) if calibrate else np.ones(len(y), bool)
+    return z
+
+
+def _calibrate(
+    label: Label, z: np.ndarray, y: np.ndarray, cal: np.ndarray, langs: np.ndarray
+) -> tuple[float, float, np.ndarray, float, dict[str, float], np.ndarray]:
+    """Platt-calibrate margins on the calibration items; pick the thresholds there.
+
+    Return (a, b, probabilities, threshold, per-language thresholds, each item's threshold).
+    """
     if y[cal].sum() < 3:
         raise SystemExit(f"{label}: fewer than 3 positives to calibrate on")
     a, b_cal = _platt(z[cal], y[cal])
@@ -160,6 +156,64 @@ def train_label(
         if y[cal & (langs == lang)].sum() >= LANG_THRESHOLD_MIN_POSITIVES
     }
     cut = np.array([lang_thresholds.get(lang, threshold) for lang in langs])
+    return a, b_cal, p, threshold, lang_thresholds, cut
+
+
+def _column_scales(names: Any, label: Label, scales: dict[tuple[str, str], float]) -> np.ndarray:
+    """Return each feature column's scale for this label (1.0 unless --scale says otherwise)."""
+    return np.array([scales.get((label, group_of(str(n))), 1.0) for n in names])
+
+
+def parse_scales(specs: list[str]) -> dict[tuple[str, str], float]:
+    """Read --scale LABEL:GROUP=VALUE settings; raise ValueError on a bad one."""
+    out: dict[tuple[str, str], float] = {}
+    for spec in specs:
+        head, sep, value = spec.partition("=")
+        label, colon, group = head.partition(":")
+        if not sep or not colon:
+            raise ValueError(f"--scale {spec!r}: expected LABEL:GROUP=VALUE")
+        if label not in LABELS:
+            raise ValueError(f"--scale {spec!r}: unknown label {label!r}")
+        if group not in GROUPS:
+            raise ValueError(f"--scale {spec!r}: unknown group {group!r} (one of {GROUPS})")
+        scale = float(value)
+        if not scale > 0:
+            raise ValueError(f"--scale {spec!r}: the value must be positive")
+        out[(label, group)] = scale
+    return out
+
+
+def train_label(
+    label: Label,
+    items: list[LabelledItem],
+    feats: list[dict[str, float]],
+    evidence: list[Evidence],
+    args: argparse.Namespace,
+    calibrate: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Fit one label: cross-validated calibration and threshold, then the final weights."""
+    keep = [k for k, item in enumerate(items) if item.gold[label] != "borderline"]
+    y = np.array([1 if items[k].gold[label] == "yes" else 0 for k in keep])
+    langs = np.array([items[k].lang for k in keep])
+    vec = DictVectorizer()
+    X = vec.fit_transform([feats[k] for k in keep]).tocsr()
+    names = vec.get_feature_names_out()
+    # A feature group scaled by s weighs s times as much before the penalty; the stored weight
+    # is the fitted one times s, so the runtime sees the same margins on presence features.
+    col_scale = _column_scales(names, label, args.scales)
+    if not np.all(col_scale == 1.0):
+        X = (X @ sparse.diags(col_scale)).tocsr()
+    # liblinear takes 32-bit indices only.
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int32)
+    # Calibration and threshold come from the items of --calibrate-on (real text at its real
+    # prevalence) when given, else from every training item.
+    cal = np.array([items[k].id in calibrate for k in keep]) if calibrate else np.ones(len(y), bool)
+    sw = None
+    if calibrate and args.extra_weight != 1.0:
+        sw = np.where(cal, 1.0, args.extra_weight)
+    z = _oof(X, y, sw, args, args.seed)
+    a, b_cal, p, threshold, lang_thresholds, cut = _calibrate(label, z, y, cal, langs)
     rules = np.array([1 if label in evidence[k].rule_labels else 0 for k in keep])
     model_pred = (p >= cut).astype(int)
     print(
@@ -177,13 +231,31 @@ def train_label(
             f"model or rules {_fmt(_counts(np.maximum(model_pred, rules)[m], y[m]))} | "
             f"rules {_fmt(_counts(rules[m], y[m]))}"
         )
-    w, bias = _fit(X, y, args.family, args.C, args.seed)
+    # The same out-of-fold figures over several cross-validation seeds, to see past the noise
+    # of one fold assignment.
+    seed_f1: dict[str, list[float]] = {}
+    for seed in args.cv_seeds:
+        zs = z if seed == args.seed else _oof(X, y, sw, args, seed)
+        *_, ps, _, _, cuts = _calibrate(label, zs, y, cal, langs)
+        pred = (ps >= cuts).astype(int)
+        for lang in sorted(set(langs[cal])):
+            m = cal & (langs == lang)
+            seed_f1.setdefault(lang, []).append(100 * _counts(pred[m], y[m]).f1)
+    if seed_f1:
+        print(
+            f"  out-of-fold F1 on the calibration items, mean of {len(args.cv_seeds)} seeds:"
+            + "".join(
+                f" {lang} {np.mean(v):.1f} (sd {np.std(v):.1f})" for lang, v in seed_f1.items()
+            )
+        )
+    w, bias = _fit(X, y, args.family, args.C, args.seed, sw)
     fitted = (_sigmoid(a * (X @ w + bias)) >= cut).astype(int)
     print(f"  training set (fitted)     all model {_fmt(_counts(fitted, y))}")
+    w = w * col_scale
     weights = {
         str(names[j]): round(float(w[j]), 4) for j in np.flatnonzero(np.abs(w) >= args.prune)
     }
-    return {
+    out: dict[str, Any] = {
         "bias": round(bias, 6),
         "weights": dict(sorted(weights.items())),
         "calibration": {"a": round(a, 6), "b": round(b_cal, 6)},
@@ -196,6 +268,12 @@ def train_label(
             "rules_f1": round(_counts(rules, y).f1, 4),
         },
     }
+    if seed_f1:
+        out["validation"]["oof_f1_seeds"] = {
+            "seeds": args.cv_seeds,
+            **{lang: round(float(np.mean(v)), 2) for lang, v in seed_f1.items()},
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,6 +305,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", action="store_true", help="who the headline names")
     parser.add_argument("--stems", action="store_true", help="crude word stems of the headline")
     parser.add_argument("--cross", action="store_true", help="headline stems x who it names")
+    parser.add_argument(
+        "--near", action="store_true", help="rules whose phrase matched but did not fire"
+    )
+    parser.add_argument(
+        "--masked", action="store_true", help="headline word pairs with the named sides masked"
+    )
+    parser.add_argument("--no-summary", action="store_true", help="leave the summary words out")
+    parser.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="LABEL:GROUP=VALUE",
+        help="scale a feature group's values for one label, e.g. cutoff:s=0.5 (repeat); groups:"
+        f" {', '.join(GROUPS)}",
+    )
+    parser.add_argument(
+        "--extra-weight",
+        type=float,
+        default=1.0,
+        help="sample weight of the training items outside the --calibrate-on files",
+    )
+    parser.add_argument(
+        "--cv-seeds",
+        default="",
+        help="also report out-of-fold F1 averaged over these cross-validation seeds, e.g. 13,1,2",
+    )
     parser.add_argument("--combine", choices=("model", "or"), default="model")
     parser.add_argument(
         "--calibrate-on",
@@ -239,6 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--prune", type=float, default=0.005, help="drop weights smaller than this")
     args = parser.parse_args(argv)
+    try:
+        args.scales = parse_scales(args.scale)
+        args.cv_seeds = [int(x) for x in args.cv_seeds.split(",") if x.strip()]
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.extra_weight <= 0:
+        parser.error("--extra-weight must be positive")
+    if args.extra_weight != 1.0 and not args.calibrate_on:
+        parser.error("--extra-weight needs --calibrate-on (the items it does not weigh)")
 
     items, skipped = load(args.data)
     print(
@@ -279,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         context=args.context,
         stems=args.stems,
         cross=args.cross,
+        near=args.near,
+        masked=args.masked,
+        summary=not args.no_summary,
     )
     evidence = [evidence_of(i) for i in items]
     feats = [extract(ev, config) for ev in evidence]
@@ -309,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
             "folds": args.folds,
             "prune": args.prune,
             "calibrate_on": [p.name for p in args.calibrate_on],
+            "extra_weight": args.extra_weight,
+            "scale": sorted(args.scale),
         },
     }
     parse_model(model, "new model")  # the runtime must accept what we write

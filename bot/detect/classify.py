@@ -20,7 +20,7 @@ from bot.detect.entities import (
     token_spans,
 )
 from bot.detect.facts import extract_facts
-from bot.detect.features import Evidence, RuleHit
+from bot.detect.features import Evidence, NearMiss, RuleHit
 from bot.detect.lang import DEFAULT_LANG, detect_lang
 from bot.detect.lexicon import Lexicon, Rule, available_langs, load_lexicon
 from bot.detect.model import Decision, decide
@@ -505,38 +505,41 @@ def _names_product(
     return idx < len(seg.starts) and _is_unknown_name(lex, seg, idx, None)
 
 
-def _fires(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> bool:
+def _fails(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Match[str]) -> str | None:
+    """Return the context condition a matched rule fails ("actor", "object"…), None if it fires."""
     start, end = m.start(), m.end()
     if rule.unless_before is not None:
         lo = _before_offset(seg, start, 3)
         if rule.unless_before.search(seg.folded[lo:start]):
-            return False
+            return "unless"
     if rule.unless_after is not None:
         hi = _after_offset(seg, end, rule.after_window)
         if rule.unless_after.search(seg.folded[end:hi]):
-            return False
+            return "unless"
     if rule.unless_near is not None:
         lo = _before_offset(seg, start, rule.near_window)
         hi = _after_offset(seg, end, rule.near_window)
         if rule.unless_near.search(seg.folded, lo, hi):
-            return False
+            return "unless"
     if rule.actor is not None and not _has_actor(rule, lex, seg, start):
-        return False
+        return "actor"
     if rule.unless_after_authority is not None and _authority_acts(lex, seg, start):
         hi = _after_offset(seg, end, rule.after_window)
         if rule.unless_after_authority.search(seg.folded[end:hi]):
-            return False
+            return "unless"
     if rule.verb and not _verb_position_ok(seg, start):
-        return False
+        return "verb"
     if rule.party_before:
         lo = _before_offset(seg, start, rule.party_before)
         if not any(
             x.type in _COMPANY_TYPES and x.end <= start and x.end > lo for x in seg.mentions
         ):
-            return False
+            return "actor"
     if not _object_ok(rule, lex, seg, gaz, m):
-        return False
-    return not (rule.negatable and _negated(lex, seg, start, end))
+        return "object"
+    if rule.negatable and _negated(lex, seg, start, end):
+        return "negated"
+    return None
 
 
 def _scan(
@@ -545,8 +548,13 @@ def _scan(
     gaz: Gazetteer,
     best: dict[tuple[str, Label], tuple[Signal, int]],
     where: int,
+    near: list[NearMiss],
 ) -> list[tuple[int, int, frozenset[Label]]]:
-    """Record the rules that fire in one segment; return where each fired and its labels."""
+    """Record the rules that fire in one segment; return where each fired and its labels.
+
+    A rule whose phrase matched but whose every match failed a context condition is a near
+    miss: it goes to ``near`` with the condition its first match failed.
+    """
     spans: list[tuple[int, int, frozenset[Label]]] = []
     candidates = set(lex.unkeyed)
     for word_key in seg.keys:
@@ -562,8 +570,11 @@ def _scan(
             if seg.lower is None:
                 seg.lower = _lower_same_length(seg.text)
             text = seg.lower
+        failed: str | None = None
         for m in rule.pattern.finditer(text):
-            if not _fires(rule, lex, seg, gaz, m):
+            why = _fails(rule, lex, seg, gaz, m)
+            if why is not None:
+                failed = failed or why
                 continue
             spans.append((m.start(), m.end(), frozenset(label for label, _ in rule.labels)))
             phrase = seg.text[m.start() : m.end()].strip()
@@ -574,6 +585,9 @@ def _scan(
                 if old is None or old[0].weight < w:
                     best[key] = (Signal(label=label, phrase=phrase, weight=w), where)
             break
+        else:
+            if failed is not None:
+                near.append(NearMiss(rule.id, tuple(lb for lb, _ in rule.labels), where, failed))
     return spans
 
 
@@ -583,6 +597,17 @@ def _context(title: _Segment, unknown: list[str]) -> tuple[str, ...]:
     out = [f"co:{min(len(names), 2)}", f"unk:{min(len(unknown), 2)}"]
     if any(m.type in AUTHORITY_TYPES for m in title.mentions):
         out.append("auth")
+    return tuple(out)
+
+
+def _names(title: _Segment, unknown: list[str]) -> tuple[tuple[int, int], ...]:
+    """Return where the headline names a side, known or not, for the model: (start, end)."""
+    out = [(m.start, m.end) for m in title.sides]
+    for name in unknown:
+        at = title.text.find(name)
+        if at >= 0:
+            out.append((at, at + len(name)))
+    out.sort()
     return tuple(out)
 
 
@@ -1026,8 +1051,9 @@ def classify_text(
     from_summary: list[str] = []
     title_cuts: list[tuple[int, int]] = []
     title_spans: list[tuple[int, int]] = []
+    misses: list[NearMiss] = []
     for where, seg in enumerate(segments):
-        spans = _scan(lex, seg, gaz, best, where)
+        spans = _scan(lex, seg, gaz, best, where, misses)
         if where == 0:
             title_cuts = [(s, e) for s, e, labels in spans if "cutoff" in labels]
             title_spans = [(s, e) for s, e, _ in spans]
@@ -1089,6 +1115,8 @@ def classify_text(
         totals=totals,
         rule_labels=tuple(label for label in LABELS if totals[label] >= THRESHOLD),
         context=_context(segments[0], unknown),
+        near=tuple(misses),
+        names=_names(segments[0], unknown),
     )
     decision = decider(evidence)
     labels = decision.labels

@@ -18,7 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bot.detect.features import Evidence, FeatureConfig, extract, phrase_of
+from bot.detect.features import Evidence, FeatureConfig, extract, phrase_of, stem
 from bot.detect.lexicon import available_langs, load_lexicon
 from bot.errors import DisputewatchError
 from bot.types import LABELS, Label, Signal
@@ -210,6 +210,19 @@ def packaged_model() -> Model:
     return model
 
 
+def phrase_weight(weights: Mapping[str, float], feats: Mapping[str, float], name: str) -> float:
+    """Return what a text feature adds to a margin: its own weight, and a headline word's stem's.
+
+    Stems (``st:``) stand for the headline's words; a model whose words weigh little next to
+    their stems still shows the words that pushed it.
+    """
+    w = weights.get(name, 0.0) * feats[name]
+    if name.startswith("t:") and " " not in name:
+        st = "st:" + stem(name[2:])
+        w += weights.get(st, 0.0) * feats.get(st, 0.0)
+    return w
+
+
 def _reasons(
     model: Model,
     feats: Mapping[str, float],
@@ -220,16 +233,17 @@ def _reasons(
     """Return the text features that pushed each holding label most, heaviest first.
 
     Phrases made only of stopwords ("to", "qui") say nothing to a reader and are not shown.
+    A headline word weighs with its stem ("access" with ``st:acces``), when the model has stems.
     """
     out: list[Signal] = []
     for label in labels:
         weights = model.labels[label].weights
         found: list[tuple[float, str]] = []
-        for name, value in feats.items():
+        for name in feats:
             phrase = phrase_of(name)
             if phrase is None or all(w in stopwords or len(w) < 3 for w in phrase.split()):
                 continue
-            w = weights.get(name, 0.0) * value
+            w = phrase_weight(weights, feats, name)
             if w >= _MIN_PHRASE_WEIGHT:
                 found.append((w, phrase))
         found.sort(key=lambda x: (-x[0], x[1]))

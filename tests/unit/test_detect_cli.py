@@ -38,7 +38,7 @@ def run_cli(args: list[str], stdin: str | None = None) -> subprocess.CompletedPr
 
 
 GOOD = [
-    {"id": "1", "title": "Epic Games sues Apple over App Store rules", "lang": "en"},
+    {"id": "1", "title": "Epic Games sues Apple over its fees", "lang": "en"},
     {
         "id": 2,
         "title": "Microsoft abandonne Twitter dans ses outils pour annonceurs",

@@ -12,9 +12,9 @@ import pytest
 
 from bot.detect.classify import classify_text, decide_by_rules
 from bot.detect.evaluate import BadLine, LabelledItem, parse_labelled_line, parse_published
-from bot.detect.features import Evidence, extract, phrase_of
+from bot.detect.features import GROUPS, Evidence, FeatureConfig, extract, group_of, phrase_of
 from bot.detect.lexicon import load_lexicon
-from bot.detect.model import Decision, ModelError, load_model, packaged_model
+from bot.detect.model import Decision, ModelError, load_model, packaged_model, phrase_weight
 from bot.types import LABELS
 from corpus.dataset import corpus_hash, in_test, load, make_split, read_split
 
@@ -97,15 +97,20 @@ def test_runtime_decides_from_the_shared_features() -> None:
     model = packaged_model()
     ev = _evidence("Apple removes Fortnite from the App Store", "Epic Games says it will sue.")
     feats = extract(ev, model.config)
-    assert "t:removes" in feats and "t:app store" in feats and "s:sue" in feats
+    assert "t:removes" in feats and "t:app store" in feats
+    # The shipped model reads no summary words (out-of-fold F1 was better without them).
+    assert not model.config.summary and not any(f.startswith("s:") for f in feats)
     assert "rule:cutoff:store-removal" in feats or any(f.startswith("rule:cutoff:") for f in feats)
     assert "rdec:cutoff" in feats
+    # The named sides masked, and the rule that matched but did not fire ("pulls … from").
+    assert {"m:PARTY removes", "m:removes PARTY"} <= set(feats)
+    assert "near:cutoff:pulls-from" in feats
     det = classify_text("Apple removes Fortnite from the App Store", "Epic Games says it will sue.")
     for label in LABELS:
         lm = model.labels[label]
         margin = lm.bias + sum(lm.weights.get(name, 0.0) * v for name, v in feats.items())
         assert det.confidence[label] == round(lm.probability(margin), 3)
-        assert (label in det.labels) == (lm.probability(margin) >= lm.threshold)
+        assert (label in det.labels) == (lm.probability(margin) >= lm.threshold_for("en"))
 
 
 @pytest.mark.skipif(
@@ -124,15 +129,69 @@ def test_training_uses_the_runtime_features() -> None:
 
 
 def test_features_keep_title_and_summary_apart() -> None:
-    model = packaged_model()
+    config = FeatureConfig()
     feats = extract(Evidence(title="Judge blocks the ban", summary="A judge ruled.", lang="en"),
-                    model.config)  # fmt: skip
+                    config)  # fmt: skip
     assert {"t:judge", "t:blocks the", "s:judge", "s:a judge", "lang:en"} <= set(feats)
     assert phrase_of("t:blocks the") == "blocks the"
     assert phrase_of("rule:legal:sue") is None
+    assert phrase_of("m:PARTY sues") is None and phrase_of("near:cutoff:cut-party") is None
     # Accents and case are folded, digits made generic.
-    french = extract(Evidence(title="Amende RETIRÉE en 2023", summary="", lang="fr"), model.config)
+    french = extract(Evidence(title="Amende RETIRÉE en 2023", summary="", lang="fr"), config)
     assert {"t:amende", "t:retiree", "t:0000"} <= set(french)
+    # Without summary words, the summary adds nothing.
+    no_summary = FeatureConfig(summary=False)
+    assert not any(
+        f.startswith("s:")
+        for f in extract(Evidence(title="Judge blocks", summary="A judge.", lang="en"), no_summary)
+    )
+
+
+def test_rule_engine_reports_near_misses() -> None:
+    # "cut off" matched, but the negation stopped it: a near miss, not a hit.
+    ev = _evidence("Zorbly refuses to cut off Krandle API access")
+    assert "cutoff" not in ev.rule_labels
+    misses = {(m.rule, m.why) for m in ev.near}
+    assert ("cut-party", "negated") in misses
+    assert all(m.where == 0 and m.labels for m in ev.near)
+    fired = {h.rule for h in ev.hits}
+    assert not fired & {m.rule for m in ev.near if m.where == 0}
+    feats = extract(ev, FeatureConfig(near=True))
+    assert "near:cutoff:cut-party" in feats
+    assert not any(f.startswith("near:") for f in extract(ev, FeatureConfig()))
+    # Only in the summary: a body near miss.
+    body = _evidence("Zorbly news", "Zorbly refuses to cut off Krandle API access.")
+    assert "near:cutoff:cut-party:body" in extract(body, FeatureConfig(near=True))
+
+
+def test_masked_pairs_share_what_the_sides_do() -> None:
+    config = FeatureConfig(masked=True)
+    one = extract(_evidence("Apple removes Fortnite from its store"), config)
+    two = extract(_evidence("Google removes TikTok from its store"), config)
+    shared = {f for f in one if f.startswith("m:")} & {f for f in two if f.startswith("m:")}
+    assert {"m:PARTY removes", "m:removes PARTY", "m:PARTY from"} <= shared
+    # Only pairs that touch a side; two names side by side are one PARTY.
+    assert not any(f.startswith("m:") and "PARTY" not in f for f in one)
+    ev = Evidence(title="Apple Google sue", summary="", lang="en", names=((0, 5), (6, 12)))
+    assert {f for f in extract(ev, config) if f.startswith("m:")} == {"m:PARTY sue"}
+    assert not any(f.startswith("m:") for f in extract(ev, FeatureConfig()))
+
+
+def test_a_word_weighs_with_its_stem() -> None:
+    weights = {"t:access": 0.1, "st:acces": 2.0, "t:cuts off": 0.5, "st:cut": 1.0}
+    feats = {"t:access": 1.0, "st:acces": 1.0, "t:cuts off": 1.0, "st:cut": 1.0, "t:api": 1.0}
+    assert phrase_weight(weights, feats, "t:access") == pytest.approx(2.1)
+    # Pairs and words whose stem the model lacks weigh alone.
+    assert phrase_weight(weights, feats, "t:cuts off") == 0.5
+    assert phrase_weight(weights, feats, "t:api") == 0.0
+    # No stem feature in this item (a model without stems): the word alone.
+    assert phrase_weight(weights, {"t:access": 1.0}, "t:access") == 0.1
+
+
+def test_feature_groups() -> None:
+    assert group_of("t:cuts off") == "t" and group_of("rule:legal:sue:body") == "rule"
+    feats = extract(_evidence("Apple removes Fortnite", "Epic sues."), packaged_model().config)
+    assert {group_of(f) for f in feats} <= set(GROUPS)
 
 
 def test_calibration_is_monotonic_and_a_probability() -> None:
@@ -160,8 +219,12 @@ def test_signals_name_the_heaviest_phrases() -> None:
     weights = model.labels["cutoff"].weights
     feats = extract(ev, model.config)
     for s in shown:
-        # The weight shown is the model's weight of that phrase, found in this text.
-        assert any(phrase_of(f) == s.phrase and round(weights[f], 3) == s.weight for f in feats)
+        # The weight shown is the model's weight of that phrase (a word with its stem's),
+        # found in this text.
+        assert any(
+            phrase_of(f) == s.phrase and round(phrase_weight(weights, feats, f), 3) == s.weight
+            for f in feats
+        )
     assert [s.weight for s in shown] == sorted((s.weight for s in shown), reverse=True)
     # No heavier phrase of the text was left out, but those the rules already name and
     # stopword-only ones ("for", "off").
@@ -171,7 +234,7 @@ def test_signals_name_the_heaviest_phrases() -> None:
         p
         for f in feats
         if (p := phrase_of(f)) is not None
-        and weights.get(f, 0.0) > lightest
+        and phrase_weight(weights, feats, f) > lightest
         and not all(w in stop or len(w) < 3 for w in p.split())
     }
     named = {h.signal.phrase.casefold() for h in ev.hits} | {s.phrase for s in shown}
@@ -211,3 +274,21 @@ def test_split_holds_out_the_latest_months_and_an_outlet_per_language() -> None:
     assert not any(
         in_test(i, split) for i in items if i.source == "big.com" and "-05-" in str(i.published)
     )
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the train extra is not installed"
+)
+def test_training_scales_parse_and_fold_into_the_weights() -> None:
+    from corpus import train
+
+    scales = train.parse_scales(["cutoff:t=0.4", "legal:rdec=2", "cutoff:st=2.5"])
+    assert scales == {("cutoff", "t"): 0.4, ("legal", "rdec"): 2.0, ("cutoff", "st"): 2.5}
+    for bad in ("cutoff:t", "cutoff=1", "spam:t=1", "cutoff:colour=1", "cutoff:t=0", "legal:t=x"):
+        with pytest.raises(ValueError):
+            train.parse_scales([bad])
+    names = ["t:sues", "st:su", "rule:legal:sue", "lang:en"]
+    assert list(train._column_scales(names, "cutoff", scales)) == [0.4, 2.5, 1.0, 1.0]
+    assert list(train._column_scales(names, "legal", scales)) == [1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(SystemExit):
+        train.main(["--data", "x.jsonl", "--extra-weight", "0.5"])  # needs --calibrate-on
