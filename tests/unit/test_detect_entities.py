@@ -424,10 +424,11 @@ def test_a_group_goes_by_its_best_known_company_and_surnames_are_no_companies() 
 
 def test_a_general_body_yields_to_the_specific_one_named() -> None:
     det = classify_text(
-        "Zorbly dans le viseur de la justice française",
-        "Le parquet de Paris a ouvert une enquête sur la plateforme.",
+        "Zorbly visé par une enquête de la justice française",
+        "Le parquet de Paris a ouvert une enquête pénale sur la plateforme.",
         lang="fr",
     )
+    assert det.labels == ("legal",)
     assert "Paris prosecutor" in det.parties and "French judiciary" not in det.parties
 
 
