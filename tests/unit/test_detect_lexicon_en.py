@@ -275,3 +275,45 @@ def test_a_restored_app_is_not_a_cutoff_even_when_the_summary_recounts_one() -> 
         lang="en",
     )
     assert "cutoff" not in det.labels, det.signals
+
+
+# Round 5 (cutoff kinds from the training part's misses and false alarms).
+# Someone's content, businesses, consumables and first-person complaints as what is cut off;
+# a passive cutoff with its actor after "by".
+ROUND5_CUTOFF_EN = [
+    "Zorbly removes Jane Doe documentary from its video service",
+    "Zorbly Store removes Jane Doe films overnight",
+    "Zorbly bans 300 Chinese brands over fake reviews",
+    "Zorbly suspends yet another small business without warning",
+    "Printer firmware update blocks cheap ink cartridges",
+    "PayPal banned us for chargebacks we never had",
+    "Zorbly Ads suspended me and never explained why",
+    "Zorbly tracker shut down by Discord after scraping complaints",
+]
+
+# A government's general ban with no tech party; dropping support for old versions or for a
+# bill; removing a requirement or a delay; hackers taking sites down; courts rejecting appeals.
+ROUND5_NOT_CUTOFF_EN = [
+    "China bans petrol cars from 2030",
+    "FTC bans noncompete clauses for most workers",
+    "Zorbly drops support for old browsers next month",
+    "Zorbly drops SOPA support after customer backlash",
+    "Modding tool removes Zorbly account requirement from the game",
+    "Zorbly update removes the click delay for Android",
+    "Anonymous takes down Zorbland ministry websites",
+    "Judges reject Zorbly's plea to stop Apple launch",
+    "Dutch court rejects Apple appeal over tablet design",
+    "Zorbly suspends a researcher for leaking documents",
+]
+
+
+@pytest.mark.parametrize("title", ROUND5_CUTOFF_EN)
+def test_round5_cutoff_kinds(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", ROUND5_NOT_CUTOFF_EN)
+def test_round5_not_cutoff_kinds(title: str) -> None:
+    det = classify_text(title, lang="en")
+    assert "cutoff" not in det.labels, det.signals
