@@ -230,3 +230,34 @@ def test_un_lieu_n_est_pas_l_auteur() -> None:
     det = classify_text("Binance lâché par Paysafe au Royaume-Uni", lang="fr")
     assert det.labels == ("cutoff",), det.signals
     assert "Paysafe" in det.parties
+
+
+# Round 5 (kinds from the training part's misses and false alarms): "révoque", "démonétise";
+# a party and a participle closing the headline or a clause.
+COUPURE_ROUND5_FR = [
+    "Zorbly révoque l'accès de Plopmail à ses services",
+    "YouTube démonétise la chaîne de Jeanne Dupont",
+    "Crise au Zorbland : le réseau social TikTok interdit",
+    "Nouvelle polémique au Zorbland : Telegram bloqué",
+]
+
+# Bans by age ("aux moins de 15 ans", "jusqu'à 15 ans"), inactive accounts cleaned up, a court
+# striking down an offence or a law.
+PAS_COUPURE_ROUND5_FR = [
+    "Le gouvernement zorblandais va interdire les réseaux sociaux aux moins de 15 ans",
+    "Le gouvernement zorblandais va interdire les réseaux sociaux jusqu'à 15 ans",
+    "Zorbly va supprimer tous les comptes inactifs",
+    "Le Conseil constitutionnel censure le délit de harcèlement en ligne",
+]
+
+
+@pytest.mark.parametrize("title", COUPURE_ROUND5_FR)
+def test_coupures_round5(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", PAS_COUPURE_ROUND5_FR)
+def test_pas_de_coupure_round5(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "cutoff" not in det.labels, det.signals
