@@ -292,7 +292,8 @@ ROUND5_CUTOFF_EN = [
 ]
 
 # A government's general ban with no tech party; dropping support for old versions or for a
-# bill; removing a requirement or a delay; hackers taking sites down; courts rejecting appeals.
+# bill; removing a requirement or a delay; hackers taking sites down; courts rejecting appeals;
+# people killed (died).
 ROUND5_NOT_CUTOFF_EN = [
     "China bans petrol cars from 2030",
     "FTC bans noncompete clauses for most workers",
@@ -304,6 +305,11 @@ ROUND5_NOT_CUTOFF_EN = [
     "Judges reject Zorbly's plea to stop Apple launch",
     "Dutch court rejects Apple appeal over tablet design",
     "Zorbly suspends a researcher for leaking documents",
+    # Killed as in died; end of support for an old device generation or OS version.
+    "Family of driver killed in Tesla crash sues the company",
+    "Pets killed in fires caused by Samsung ovens, recall follows",
+    "Zorbly TV app drops support for first generation Roku players",
+    "Zorbly player drops support for Mac OS X 10.6",
 ]
 
 
