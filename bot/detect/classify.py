@@ -417,6 +417,15 @@ def _object_ok(rule: Rule, lex: Lexicon, seg: _Segment, gaz: Gazetteer, m: re.Ma
         # ("cuts off access to Bing data"); "ends support for Windows 10" is end of life.
         if lex.access is not None and lex.access.search(seg.folded, end, first.start):
             return True
+        # The actor's platform naming what runs on it ("rejects an iPhone app", "took down my
+        # Chrome extension"): someone else's app, for verbs that act on others.
+        if (
+            not rule.names_own
+            and rule.terms is not None
+            and seg.folded[first.end : first.end + 1] == " "
+            and rule.terms.match(seg.folded, first.end + 1) is not None
+        ):
+            return True
         pre = seg.folded[max(end, first.start - 12) : first.start]
         if not _LOCATIVE.search(pre):
             return False

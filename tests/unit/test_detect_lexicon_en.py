@@ -289,6 +289,10 @@ ROUND5_CUTOFF_EN = [
     "PayPal banned us for chargebacks we never had",
     "Zorbly Ads suspended me and never explained why",
     "Zorbly tracker shut down by Discord after scraping complaints",
+    # The actor's own platform naming what runs on it: someone else's app or extension.
+    "Google blocks my Chrome extension for no reason",
+    "Apple pulls a popular iPhone app over payment links",
+    "Google suspends Android Market account of Zorbly developer",
 ]
 
 # A government's general ban with no tech party; dropping support for old versions or for a
@@ -310,6 +314,8 @@ ROUND5_NOT_CUTOFF_EN = [
     "Pets killed in fires caused by Samsung ovens, recall follows",
     "Zorbly TV app drops support for first generation Roku players",
     "Zorbly player drops support for Mac OS X 10.6",
+    # Ending one's own platform's apps is not cutting someone off.
+    "Google kills Chrome apps on Windows",
 ]
 
 
