@@ -293,6 +293,9 @@ ROUND5_CUTOFF_EN = [
     "Google blocks my Chrome extension for no reason",
     "Apple pulls a popular iPhone app over payment links",
     "Google suspends Android Market account of Zorbly developer",
+    # Internet providers blocking sites (often by court order), in Title Case too.
+    "Zorbland ISPs Start Blocking Torrent Site Proxies",
+    "Citing Censorship, Small-Town ISP Blocks Facebook and Twitter",
 ]
 
 # A government's general ban with no tech party; dropping support for old versions or for a
@@ -316,6 +319,7 @@ ROUND5_NOT_CUTOFF_EN = [
     "Zorbly player drops support for Mac OS X 10.6",
     # Ending one's own platform's apps is not cutting someone off.
     "Google kills Chrome apps on Windows",
+    "ISPs ask regulator for a broadband subsidy",
 ]
 
 
