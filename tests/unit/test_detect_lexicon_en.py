@@ -296,6 +296,11 @@ ROUND5_CUTOFF_EN = [
     # Internet providers blocking sites (often by court order), in Title Case too.
     "Zorbland ISPs Start Blocking Torrent Site Proxies",
     "Citing Censorship, Small-Town ISP Blocks Facebook and Twitter",
+    # Spellings: "censoring", "de-lists", "demonetises", "ad-blockers".
+    "Zorbly is censoring links to a rival messenger",
+    "Google quietly de-lists Zorbly Torrents",
+    "Zorbly demonetises the Daily Zorb",
+    "Apple removes ad-blockers from the App Store",
 ]
 
 # A government's general ban with no tech party; dropping support for old versions or for a
