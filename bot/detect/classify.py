@@ -121,6 +121,8 @@ _CAP_LONG_WORD = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]{3,}")
 _FIRST_WORD = re.compile(r"\W*(\w[\w&.-]*)")
 _DIRECT_OBJECT_WORDS = 4
 _NAME_WORD = re.compile(r"\b[A-Z][a-z]")
+# An app named the way Apple names products ("iZorb", "iSH"): a name though lower case first.
+_I_NAME = re.compile(r"i[A-Z][A-Za-z]+")
 _LOCATIVE = re.compile(
     r"\b(?:from|off|on|in|de|du|des|sur)(?:\s+(?:the|its|their|le|la|les|sa|son|ses))?\s*$"
 )
@@ -464,7 +466,7 @@ def _is_unknown_name(lex: Lexicon, seg: _Segment, idx: int, terms: re.Pattern[st
     s, e = seg.starts[idx], seg.ends[idx]
     word = seg.folded[s:e]
     return (
-        seg.text[s].isupper()
+        (seg.text[s].isupper() or _I_NAME.fullmatch(seg.text, s, e) is not None)
         and word not in lex.stopwords
         and word not in _ROLE_WORDS
         and (terms is None or terms.fullmatch(word) is None)
