@@ -1107,11 +1107,13 @@ def classify_text(
         # A tech party written as a description ("la plateforme en ligne") stands for one too.
         tech = lex.legal_tech
         described = tech is not None and tech.search(segments[0].folded) is not None
-        # Broadcast television and radio are no tech party, unless their regulator cuts one off.
+        # Broadcast television and radio are no tech party, even when a media group is named:
+        # their legal signals do not count, unless their regulator cuts a channel off.
         not_tech = lex.legal_not_tech
         broadcast = not_tech is not None and not_tech.search(segments[0].folded) is not None
-        tech_party = has_company or described or (has_ctx and named)
-        if not cut and (broadcast or not tech_party):
+        if broadcast and not cut:
+            totals["legal"] = 0.0
+        elif not (has_company or cut or described or (has_ctx and named)):
             totals["legal"] *= NO_TECH_DAMPING
     evidence = Evidence(
         title=title,

@@ -223,7 +223,9 @@ def load_lexicon(lang: str) -> Lexicon:
         legal_medium_topic=(
             _term_pattern("@legal_medium_topic", terms) if "legal_medium_topic" in terms else None
         ),
-        legal_not_tech=_term_pattern("legal_not_tech", terms) if "legal_not_tech" in terms else None,
+        legal_not_tech=(
+            _term_pattern("legal_not_tech", terms) if "legal_not_tech" in terms else None
+        ),
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         access=_term_pattern("access", terms) if "access" in terms else None,
         possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,
