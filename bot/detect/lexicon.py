@@ -217,9 +217,7 @@ def load_lexicon(lang: str) -> Lexicon:
         own=_term_pattern("own", terms) if "own" in terms else None,
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
         legal_tech=_term_pattern("legal_tech", terms) if "legal_tech" in terms else None,
-        legal_medium=(
-            _term_pattern("@legal_medium", terms) if "legal_medium" in terms else None
-        ),
+        legal_medium=(_term_pattern("@legal_medium", terms) if "legal_medium" in terms else None),
         legal_medium_topic=(
             _term_pattern("@legal_medium_topic", terms) if "legal_medium_topic" in terms else None
         ),
