@@ -1107,6 +1107,7 @@ def classify_text(
             )
             for seg in segments
             for m in seg.mentions
+            if not _only_medium(lex, seg, m)
         )
         # Without a known company, a tech word in the headline plus a name the gazetteer lacks
         # (or a Title Case headline, where names cannot be told apart) stands in for one.
@@ -1114,7 +1115,16 @@ def classify_text(
         has_ctx = ctx is not None and ctx.search(segments[0].folded) is not None
         named = bool(unknown) or not segments[0].sentence_case
         cut = totals["cutoff"] >= THRESHOLD
-        if not (has_company or cut or (has_ctx and named)):
+        # A tech party written as a description ("la plateforme en ligne") stands for one too.
+        tech = lex.legal_tech
+        described = tech is not None and tech.search(segments[0].folded) is not None
+        # Broadcast television and radio are no tech party, even when a media group is named:
+        # their legal signals do not count, unless their regulator cuts a channel off.
+        not_tech = lex.legal_not_tech
+        broadcast = not_tech is not None and not_tech.search(segments[0].folded) is not None
+        if broadcast and not cut:
+            totals["legal"] = 0.0
+        elif not (has_company or cut or described or (has_ctx and named)):
             totals["legal"] *= NO_TECH_DAMPING
     evidence = Evidence(
         title=title,
@@ -1181,6 +1191,21 @@ def classify_text(
         facts=facts,
         lang=lang,
     )
+
+
+# How far before a company name the words saying it is only a medium are looked for.
+_MEDIUM_CHARS = 40
+
+
+def _only_medium(lex: Lexicon, seg: _Segment, m: Mention) -> bool:
+    """Say whether a name is only where something was posted ("une vidéo sur TikTok")."""
+    if lex.legal_medium is None:
+        return False
+    before = seg.folded[max(0, m.start - _MEDIUM_CHARS) : m.start]
+    if lex.legal_medium.search(before) is None:
+        return False
+    topic = lex.legal_medium_topic
+    return topic is None or topic.search(before) is None
 
 
 def decide_by_rules(ev: Evidence) -> Decision:

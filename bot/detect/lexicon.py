@@ -66,6 +66,17 @@ class Lexicon:
     negation_window: int
     own: re.Pattern[str] | None
     legal_context: re.Pattern[str] | None
+    # Tech parties written as descriptions ("la plateforme en ligne", "les opérateurs"): they
+    # stand for a known company in the headline's legal signals (term set `legal_tech`).
+    legal_tech: re.Pattern[str] | None
+    # A company written only as where something was posted ("une vidéo sur TikTok") is no
+    # party to a legal story (`legal_medium`), unless a legal word comes before it
+    # ("une enquête sur TikTok": `legal_medium_topic`).
+    legal_medium: re.Pattern[str] | None
+    legal_medium_topic: re.Pattern[str] | None
+    # Broadcast television and radio (channels, their regulator's pluralism cases): no tech
+    # party, even when a media group is named (`legal_not_tech`).
+    legal_not_tech: re.Pattern[str] | None
     authority_words: re.Pattern[str] | None
     access: re.Pattern[str] | None
     # What a company can still give others after "its" ("drops its support for Twitter").
@@ -205,6 +216,14 @@ def load_lexicon(lang: str) -> Lexicon:
         negation_window=int(neg.get("window", 5)),
         own=_term_pattern("own", terms) if "own" in terms else None,
         legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
+        legal_tech=_term_pattern("legal_tech", terms) if "legal_tech" in terms else None,
+        legal_medium=(_term_pattern("@legal_medium", terms) if "legal_medium" in terms else None),
+        legal_medium_topic=(
+            _term_pattern("@legal_medium_topic", terms) if "legal_medium_topic" in terms else None
+        ),
+        legal_not_tech=(
+            _term_pattern("legal_not_tech", terms) if "legal_not_tech" in terms else None
+        ),
         authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
         access=_term_pattern("access", terms) if "access" in terms else None,
         possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,

@@ -261,3 +261,74 @@ def test_coupures_round5(title: str) -> None:
 def test_pas_de_coupure_round5(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "cutoff" not in det.labels, det.signals
+
+
+# Tournures juridiques de la presse générale (relevées dans les erreurs de la partie
+# d'entraînement du corpus ; titres inventés).
+JURIDIQUE_PRESSE_FR = [
+    "Une enquête ouverte en Espagne contre Amazon pour pratiques trompeuses",
+    "Spotify visé par une information judiciaire en Suède",
+    "Fin du différend judiciaire entre Deezer et Universal",
+    "Trois plaintes contre Snapchat après la mort d'un adolescent",
+    "Une plainte pour harcèlement déposée contre Uber",
+    "Amazon débouté par la cour d'appel de Luxembourg",
+    "Des éditeurs font condamner Google pour contrefaçon",
+    "Pour éviter un procès, Microsoft accepte de modifier Teams",
+    "Temu échappe pour l'instant à une suspension en France",
+    "AliExpress signalé à la justice par la Répression des fraudes",
+    "Netflix dans le viseur de la justice espagnole",
+    "Pourquoi Apple fait face à la justice européenne",
+    "Le patron de Telegram présenté à un juge à Paris",
+    "Amazon sommé de s'expliquer sur ses délais de livraison",
+    "Apple contraint par les autorités de retirer une messagerie",
+    "Uber poursuivi pour concurrence déloyale",
+    "Google forme un recours contre la décision de l'Arcep",
+    "Le Samsung Galaxy interdit de vente en Allemagne",
+    "Apple devra verser 300 millions d'euros d'indemnités",
+    "Le PDG de Telegram mis en examen à Paris",
+    "Deliveroo condamné pour travail dissimulé",
+    "Après la condamnation de Google, les éditeurs réclament des comptes",
+    "Le parquet ouvre une enquête sur TikTok",
+]
+
+# Un service décrit plutôt que nommé est une partie de la tech.
+JURIDIQUE_DECRIT_FR = [
+    "La CNIL met trois sites de rencontre en demeure",
+    "Le gouvernement attaque en justice une plateforme en ligne de paris",
+    "L'Arcep ouvre une enquête sur les opérateurs télécoms",
+]
+
+PAS_JURIDIQUE_FR = [
+    # Une condamnation, une mise en examen, une enquête de personnes pour ce qu'elles ont
+    # publié : la plateforme n'est que le lieu.
+    "Un homme condamné pour des menaces publiées sur Facebook",
+    "Harcèlement sur Instagram : un lycéen condamné à six mois de prison",
+    "Deux hommes mis en examen pour une escroquerie via WhatsApp",
+    "Le parquet ouvre une enquête après une vidéo diffusée sur TikTok",
+    # La télévision et la radio ne sont pas la tech.
+    "CNews mise en demeure par l'Arcom pour manque de pluralisme",
+    "L'Arcom inflige une amende à Europe 1 pour une émission",
+    # « Juger », estimer ; « faire amende honorable » ; une somme.
+    "« Un projet irréaliste », juge un analyste à propos d'Apple",
+    "Une étude juge trop lent le nouveau processeur d'Intel",
+    "Le présentateur fait amende honorable après sa sortie sur Netflix",
+    "Google investit une somme de deux milliards en France",
+]
+
+
+@pytest.mark.parametrize("title", JURIDIQUE_PRESSE_FR + JURIDIQUE_DECRIT_FR)
+def test_tournures_juridiques_de_la_presse(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "legal" in det.labels, det.signals
+
+
+@pytest.mark.parametrize("title", PAS_JURIDIQUE_FR)
+def test_pas_juridique(title: str) -> None:
+    det = classify_text(title, lang="fr")
+    assert "legal" not in det.labels, det.signals
+
+
+def test_une_description_vaut_partie_mais_pas_seule() -> None:
+    # Sans description ni entreprise, la même mise en demeure reste amortie.
+    det = classify_text("La CNIL met trois clubs de sport en demeure", lang="fr")
+    assert "legal" not in det.labels, det.signals
