@@ -424,8 +424,8 @@ def test_a_group_goes_by_its_best_known_company_and_surnames_are_no_companies() 
 
 def test_a_general_body_yields_to_the_specific_one_named() -> None:
     det = classify_text(
-        "Zorbly visé par une enquête de la justice française",
-        "Le parquet de Paris a ouvert une enquête pénale sur la plateforme.",
+        "La justice française ouvre une enquête contre Zorbly",
+        "Le parquet de Paris a ouvert une enquête pénale visant la plateforme.",
         lang="fr",
     )
     assert det.labels == ("legal",)

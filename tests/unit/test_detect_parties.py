@@ -219,6 +219,7 @@ def test_a_country_before_a_noun_saying_what_is_at_stake_is_the_topic() -> None:
 def test_an_authority_a_story_is_reported_to_is_no_side() -> None:
     det = classify_text(
         "Poupées illicites : Zorbly signalé à la justice française par le gouvernement",
+        "La plateforme risque une amende et une suspension.",
         lang="fr",
     )
     assert det.labels and "French judiciary" not in det.parties
