@@ -227,6 +227,13 @@ _REPORTED_TO = re.compile(
     r"\b[^.;:!?]{0,40}\b(?:a|au|aux)\s+(?:la\s+|le\s+|les\s+|l')?$"
 )
 _REPORTED_TYPES = frozenset({"regulator", "court"})
+# A company a story is sourced to: the outlet that reported it ("(via Reuters)", "according to
+# Bloomberg", "told the Zorbly Times", "selon Le Monde", "a confié à l'AFP").
+_SOURCED_TO = re.compile(
+    r"(?:\(via|\baccording\s+to|\btold|\breported\s+by|\binterview\s+with|\bselon|\bd'apres|"
+    r"\brapporte\s+par|\b(?:confie|indique|declare|explique|precise)\s+a|\bentretien\s+(?:au|a|avec)|"
+    r"\bau\s+micro\s+d[eu]|\binterroge\s+par)\s+(?:the\s+|la\s+|le\s+|les\s+|l'|au\s+)?$"
+)
 # The authorities that act in a story a country's name only introduces ("Brésil : la Cour…").
 _KICKER_AUTHORITY = re.compile(
     r"\b(?:cour|juges?|parquet|procureurs?|gendarme|regulateur|fisc|tribunal|court|judges?|"
@@ -716,6 +723,11 @@ def _side_mentions(
             # justice française", "un signalement au parquet de Paris").
             if m.type in _REPORTED_TYPES and _REPORTED_TO.search(
                 seg.folded, max(0, m.start - 60), m.start
+            ):
+                continue
+            # An outlet a story is sourced to reports it ("(via Reuters)", "selon Le Monde").
+            if m.type == "company" and _SOURCED_TO.search(
+                seg.folded, max(0, m.start - 24), m.start
             ):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").

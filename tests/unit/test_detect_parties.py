@@ -241,3 +241,25 @@ def test_la_cour_supreme_is_the_named_country_s_when_it_cuts_off() -> None:
     assert det.labels and set(det.parties) == {"Brazil Supreme Court", "Zorbly"}
     det = classify_text("La Cour suprême américaine confirme l'interdiction de TikTok", lang="fr")
     assert "Brazil Supreme Court" not in det.parties
+
+
+def test_an_outlet_a_story_is_sourced_to_is_no_side() -> None:
+    det = classify_text(
+        "Apple sues Zorbly over stolen chip designs",
+        "The lawsuit, filed on Monday, seeks damages (via Reuters). Zorbly denies the claims.",
+    )
+    assert det.labels and set(det.parties) == {"Apple", "Zorbly"}
+    det = classify_text(
+        "Meta fined €200 million by Italian regulator over ads",
+        "The fine follows a two-year probe, according to Reuters.",
+    )
+    assert det.labels and "Reuters" not in det.parties
+    det = classify_text(
+        "Zorbly attaque Google en justice",
+        "La plateforme réclame des dommages et intérêts, selon Reuters.",
+        lang="fr",
+    )
+    assert det.labels and set(det.parties) == {"Google", "Zorbly"}
+    # A news agency that is itself a side stays one.
+    det = classify_text("Thomson Reuters sues Zorbly over copied legal summaries")
+    assert det.labels and "Reuters" in det.parties
