@@ -74,6 +74,9 @@ _NAME_SHAPE = re.compile(
 # A plural noun that may end a group's name ("publishers", "labels", "lobby", "éditeurs").
 _GROUP_WORD = re.compile(r"\b[a-zà-ÿ]+(?:s|x|by)\b")
 _PREV_WORD = re.compile(r"(\w[\w'-]*) +$")
+# A country code or nationality written just before a group ("UK ISPs", "Finnish ISPs").
+_WHOSE_BEFORE = re.compile(r"\b([A-Z][\w.]*) $")
+_COUNTRY_CODES = frozenset({"UK", "U.K.", "US", "U.S.", "EU"})
 # A hyphenated description before a name ("EV-maker", "Open-source"): its last part lower case.
 _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
@@ -480,6 +483,12 @@ def group_names(text: str) -> list[tuple[int, int, str]]:
         # The longest group ending at this word: "record labels" before "labels".
         for start in _group_starts(folded, m.start()):
             if folded[start : m.end()] in groups:
+                # A country or nationality just before says whose ("UK ISPs", "Dutch ISPs").
+                whose = _WHOSE_BEFORE.search(text, max(0, start - 16), start)
+                if whose is not None and (
+                    whose.group(1) in _COUNTRY_CODES or fold(whose.group(1)) in demonyms()
+                ):
+                    start = whose.start(1)
                 out.append((start, m.end(), text[start : m.end()]))
                 break
     return out

@@ -6,7 +6,7 @@ import pytest
 
 from bot.detect.classify import classify_text
 from bot.detect.entities import canonical_party, find_parties, party_parent
-from bot.detect.names import demonyms, is_person, unknown_names
+from bot.detect.names import demonyms, group_names, is_person, unknown_names
 
 
 @pytest.mark.parametrize(
@@ -263,3 +263,11 @@ def test_an_outlet_a_story_is_sourced_to_is_no_side() -> None:
     # A news agency that is itself a side stays one.
     det = classify_text("Thomson Reuters sues Zorbly over copied legal summaries")
     assert det.labels and "Reuters" in det.parties
+
+
+def test_a_group_keeps_the_country_written_before_it() -> None:
+    assert group_names("UK ISPs must block Zorbly") == [(0, 7, "UK ISPs")]
+    assert group_names("Court orders Dutch ISPs to block Zorbly") == [(13, 23, "Dutch ISPs")]
+    assert group_names("Court orders ISPs to block Zorbly") == [(13, 17, "ISPs")]
+    det = classify_text("UK ISPs quietly start blocking Zorbly proxies")
+    assert det.labels and "UK ISPs" in det.parties and "ISPs" not in det.parties
