@@ -228,9 +228,10 @@ _REPORTED_TO = re.compile(
 )
 _REPORTED_TYPES = frozenset({"regulator", "court"})
 # A company a story is sourced to: the outlet that reported it ("(via Reuters)", "according to
-# Bloomberg", "told the Zorbly Times", "selon Le Monde", "a confié à l'AFP").
+# Bloomberg", ", reports Reuters", "selon Le Monde", "a confié à l'AFP").
 _SOURCED_TO = re.compile(
-    r"(?:\(via|\baccording\s+to|\btold|\breported\s+by|\binterview\s+with|\bselon|\bd'apres|"
+    r"(?:\(via|\baccording\s+to|,\s+reports|\b(?:reported|viewed|seen|obtained)\s+by|"
+    r"\bconfirmed\s+to|\bstatement\s+(?:with|to)|\binterview\s+with|\bselon|\bd'apres|"
     r"\brapporte\s+par|\b(?:confie|indique|declare|explique|precise)\s+a|\bentretien\s+(?:au|a|avec)|"
     r"\bau\s+micro\s+d[eu]|\binterroge\s+par)\s+(?:the\s+|la\s+|le\s+|les\s+|l'|au\s+)?$"
 )

@@ -77,6 +77,14 @@ _PREV_WORD = re.compile(r"(\w[\w'-]*) +$")
 # A country code or nationality written just before a group ("UK ISPs", "Finnish ISPs").
 _WHOSE_BEFORE = re.compile(r"\b([A-Z][\w.]*) $")
 _COUNTRY_CODES = frozenset({"UK", "U.K.", "US", "U.S.", "EU"})
+# What sources a story to an outlet ("(via Bloomberg)", "according to", "selon", "a confié à").
+_SOURCED_BEFORE = re.compile(
+    r"(?:\(via|\baccording\s+to|,\s+reports|\b(?:reported|viewed|seen|obtained)\s+by|"
+    r"\bconfirmed\s+to|\bstatement\s+(?:with|to)|\binterview\s+with|\bselon|\bd['’]apr[eè]s|"
+    r"\brapport[eé]\s+par|\b(?:confi|indiqu|d[eé]clar|expliqu|pr[eé]cis)[eé]\s+à|"
+    r"\bentretien\s+(?:au|à|avec)|\binterrog[eé]\s+par)\s+(?:the\s+|la\s+|le\s+|les\s+|l['’]|au\s+)?$",
+    re.IGNORECASE,
+)
 # A hyphenated description before a name ("EV-maker", "Open-source"): its last part lower case.
 _DESCRIPTOR = re.compile(r"^[^\W_][\w]*-[a-z]+$")
 # What ends a run but is no part of a name besides products and lead words: a role or a
@@ -412,6 +420,9 @@ def unknown_names(
         # not one across a colon or a comma ("Judge: Jane Roe lied…").
         role = _ROLE_BEFORE.search(before)
         if role is not None and fold(role.group(1)) in nw.roles:
+            continue
+        # An outlet a story is sourced to reports it ("(via Bloomberg)", "selon Le Zorbly").
+        if _SOURCED_BEFORE.search(before):
             continue
         # The end of a longer name ("Ligue des droits de l'Homme"), a numbered product or
         # competition ("Ligue 1", "Model 3"), an author before a date: no side.

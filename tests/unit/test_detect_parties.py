@@ -271,3 +271,20 @@ def test_a_group_keeps_the_country_written_before_it() -> None:
     assert group_names("Court orders ISPs to block Zorbly") == [(13, 17, "ISPs")]
     det = classify_text("UK ISPs quietly start blocking Zorbly proxies")
     assert det.labels and "UK ISPs" in det.parties and "ISPs" not in det.parties
+
+
+def test_an_outlet_the_gazetteer_lacks_is_no_side_when_sourced_to() -> None:
+    assert unknown_names("The suit was filed on Friday, reports Zorblynews.", []) == []
+    assert unknown_names("The fine is due next week (via Zorblynews).", []) == []
+    assert unknown_names("According to the filing, Krandle must pay.", []) == ["Krandle"]
+    assert unknown_names("Following the ruling, Krandle must pay.", []) == ["Krandle"]
+    det = classify_text(
+        "Apple sues Zorbly over leaked chip designs",
+        "According to the complaint, Zorbly hired three engineers, reports Krandlewire.",
+    )
+    assert det.labels and set(det.parties) == {"Apple", "Zorbly"}
+
+
+def test_the_united_states_justice_department_is_the_doj() -> None:
+    assert canonical_party("United States Department of Justice") == "US DOJ"
+    assert canonical_party("United States Justice Department") == "US DOJ"
