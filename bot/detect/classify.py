@@ -227,6 +227,8 @@ _REPORTED_TO = re.compile(
     r"\b[^.;:!?]{0,40}\b(?:a|au|aux)\s+(?:la\s+|le\s+|les\s+|l')?$"
 )
 _REPORTED_TYPES = frozenset({"regulator", "court"})
+# What a name says a thing runs on or works with ("ARM-based", "Android-powered").
+_RUNS_ON = re.compile(r"-(?:based|powered|compatible|equipped)\b")
 # A company a story is sourced to: the outlet that reported it ("(via Reuters)", "according to
 # Bloomberg", ", reports Reuters", "selon Le Monde", "a confié à l'AFP").
 _SOURCED_TO = re.compile(
@@ -730,6 +732,9 @@ def _side_mentions(
             if m.type == "company" and _SOURCED_TO.search(
                 seg.folded, max(0, m.start - 24), m.start
             ):
+                continue
+            # A name that says what something runs on describes it ("ARM-based laptops").
+            if _RUNS_ON.match(seg.folded, m.end):
                 continue
             # A company name after a first name is a person's surname ("Harrison Ford").
             first = _LAST_WORD.search(seg.text, max(0, m.start - 20), m.start)

@@ -288,3 +288,10 @@ def test_an_outlet_the_gazetteer_lacks_is_no_side_when_sourced_to() -> None:
 def test_the_united_states_justice_department_is_the_doj() -> None:
     assert canonical_party("United States Department of Justice") == "US DOJ"
     assert canonical_party("United States Justice Department") == "US DOJ"
+
+
+def test_a_name_saying_what_a_thing_runs_on_is_no_side() -> None:
+    det = classify_text("Zorbly bans Firefox on ARM-based laptops, Mozilla says")
+    assert det.labels and "Arm" not in det.parties
+    det = classify_text("Arm sues Zorbly over chip licence")
+    assert det.labels and "Arm" in det.parties
