@@ -657,6 +657,21 @@ def _real_names(names: list[str], gaz: Gazetteer) -> list[str]:
     return [n for n in kept if not any(n != o and n in o.split(" ") for o in kept)]
 
 
+def _short_forms(names: list[str], segments: list[_Segment]) -> list[str]:
+    """Drop the short forms of a party the story names in full ("the Commission", "the EC"
+    after "the European Commission"): the same side, not another."""
+    if not names:
+        return names
+    forms: set[str] = set()
+    for seg in segments:
+        for m in seg.sides:
+            words = m.text.split()
+            if len(words) > 1:
+                forms.add(words[-1])
+                forms.add("".join(w[0] for w in words if w[0].isupper()))
+    return [n for n in names if n not in forms]
+
+
 def _sides(
     parties: tuple[str, ...],
     gaz: Gazetteer,
@@ -1097,7 +1112,7 @@ def classify_text(
             found = unknown_names(seg.text, taken, near=near)
             from_summary = [n for n in found if n not in unknown]
             unknown.extend(from_summary)
-    unknown = _real_names(unknown, gaz)
+    unknown = _short_forms(_real_names(unknown, gaz), segments)
     totals: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     body: dict[Label, float] = dict.fromkeys(LABELS, 0.0)
     restored = lex.restore is not None and lex.restore.search(segments[0].folded) is not None

@@ -295,3 +295,11 @@ def test_a_name_saying_what_a_thing_runs_on_is_no_side() -> None:
     assert det.labels and "Arm" not in det.parties
     det = classify_text("Arm sues Zorbly over chip licence")
     assert det.labels and "Arm" in det.parties
+
+
+def test_a_short_form_of_a_party_named_in_full_is_that_party() -> None:
+    det = classify_text(
+        "European Commission fines Zorbly €40 million over app store rules",
+        "The Commission said Zorbly blocked rival stores. The EC added that it may fine it again.",
+    )
+    assert det.labels and set(det.parties) == {"European Commission", "Zorbly"}
