@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.detect.abbreviations import is_abbreviation
 from bot.detect.entities import (
     AUTHORITY_TYPES,
     Gazetteer,
@@ -111,8 +112,8 @@ _SPEECH_VERBS = frozenset(
 )
 # Between the names of a list ("Zorbly, Jane Roe and Krandle").
 _LIST_GAPS = frozenset({", ", " and ", ", and ", " et ", " & "})
-# A full stop that ends an initial, a title or a suffix, not a clause ("F.", "Jr.", "U.S.").
-_ABBREVIATION_DOT = re.compile(r"(?:\b[a-z]|\b(?:jr|sr|mr|mrs|ms|dr|st|gov|inc|corp|ltd))\.$")
+# The word a full stop closes ("F." "Jr." "U.S."): an abbreviation's ends no clause.
+_WORD_BEFORE_DOT = re.compile(r"[\w.]+$")
 _NEXT_WORD = re.compile(r"[’'\"”]?\s+([\w-]+)")
 _AND_BEFORE = re.compile(r"(?:\band|\bet|,)\s+$")
 _POSSESSIVE_GAPS = frozenset({"'s ", "' "})
@@ -948,9 +949,8 @@ def _name_clause_start(seg: _Segment, lo: int, pos: int) -> int:
     suffixes aside ("Jane F. Roe Jr. sues…", "U.S. sues…")."""
     cut = lo
     for m in _CLAUSE_BREAK.finditer(seg.folded, lo, pos):
-        if m.group() == "." and _ABBREVIATION_DOT.search(
-            seg.folded, max(0, m.start() - 4), m.end()
-        ):
+        word = _WORD_BEFORE_DOT.search(seg.folded, lo, m.start()) if m.group() == "." else None
+        if word is not None and is_abbreviation(word.group()):
             continue
         cut = m.end()
     return cut

@@ -759,21 +759,23 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
 
 # A quote after "that"/"que" is woven into the writer's own sentence.
 _WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
-# A quote right after "to" is what someone was told or asked to do, whoever said the sentence.
-_TOLD_TO = re.compile(r"\bto\s*$", re.IGNORECASE)
-# A quote after "something like" or "such as" is an example of what one could say or type.
-_EXAMPLE = re.compile(r"\b(?:(?:some|any)thing\s+like|such\s+as)\s*[,:]?\s*$", re.IGNORECASE)
-# A quote after a naming verb is what someone called something, not a statement: "calling it
-# “the most significant release of the year”", "described it as", "qualifiant le projet de".
-_NAMING = re.compile(
-    r"(?:\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|label(?:s|led|ed|ling|ing)?|"
+# What the words just before a quote make of it, whoever said the sentence: after "to", what
+# someone was told or asked ("showed instructions to “Ignore …”"); after "something like" or
+# "such as", an example to try ("say something like, “ChatGPT, draw a cat.”"); after a naming
+# verb, what someone called something ("calling it “the most significant release of the
+# year”", "described it as", "qualifiant le projet de « … »"). None is a statement.
+_NOT_A_STATEMENT_LEAD = re.compile(
+    r"(?:\bto"
+    r"|\b(?:(?:some|any)thing\s+like|such\s+as)\s*[,:]?"
+    r"|(?:\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|label(?:s|led|ed|ling|ing)?|"
     r"brand(?:s|ed|ing)?|term(?:s|ed|ing)?|describ(?:e|es|ed|ing)|hail(?:s|ed|ing)?|"
     r"characteri[sz](?:e|es|ed|ing))(?:\s+(?:it|this|that|them|him|her|the\s+\w+))?"
     r"(?:\s+as)?|\b(?:qualifi(?:e|é|ée|ant|ait)|baptis(?:e|é|ée|ant)|surnomm(?:e|é|ée|ant))"
     r"(?:\s+(?:le|la|les|l['’]|cela|ça)\s*\w*)?\s+(?:de|d['’]))"
-    r"(?:\s+(?:an?|the|un|une|le|la|l['’]))?\s*$",
+    r"(?:\s+(?:an?|the|un|une|le|la|l['’]))?)\s*$",
     re.IGNORECASE,
 )
+_LEAD_CHARS = 40
 
 
 def _body(m: re.Match[str]) -> str:
@@ -809,12 +811,8 @@ def _extract_quotes(text: str) -> list[Quote]:
             len(body.split()) < MIN_STATEMENT_WORDS
         ):
             continue  # "Google still notes that “Generative AI is experimental.”": a phrase
-        if _NAMING.search(text, max(lo, m.start() - 40), m.start()):
-            continue  # "calling it “Apple's most significant release of the year.”": a name
-        if _TOLD_TO.search(text, max(lo, m.start() - 8), m.start()):
-            continue  # "showed instructions to “Ignore all sources that …”": what was asked
-        if _EXAMPLE.search(text, max(lo, m.start() - 24), m.start()):
-            continue  # "then say something like, “ChatGPT, draw a cat.”": an example to try
+        if _NOT_A_STATEMENT_LEAD.search(text, max(lo, m.start() - _LEAD_CHARS), m.start()):
+            continue  # "calling it “…”", "instructions to “…”", "say something like “…”"
 
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:

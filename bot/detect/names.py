@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from bot.detect.abbreviations import is_abbreviation
 from bot.detect.entities import fold, gazetteer
 
 # A capitalised word: letters, digits and the joiners names use ("AT&T", "Yahoo!", "X.com").
@@ -47,10 +48,6 @@ _INNER_CAP = re.compile(r"^[^\W\d_]+?[A-Z]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _MAX_NAMES = 4
-# Abbreviations whose full stop does not end a sentence ("Mt. Gox", "Calif. law").
-_ABBREVIATIONS = frozenset(
-    {"inc", "corp", "ltd", "bros", "calif", "mass", "penn", "wash", "gov", "sen", "rep", "dept"}
-)
 # How far from a dispute phrase a name in a summary may stand and still be one of its sides.
 _NEAR_CHARS = 40
 # Between a known company and the next capitalised word, these make the word its product.
@@ -241,7 +238,7 @@ def _ends_sentence(word: str) -> bool:
         word.endswith(".")
         and "." not in word[:-1]
         and len(word) > 3
-        and fold(word[:-1]) not in _ABBREVIATIONS
+        and not is_abbreviation(word[:-1])
     )
 
 

@@ -308,13 +308,16 @@ class _TextExtractor(HTMLParser):
         else:
             last.tag = tag
 
+    def _empty_element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """An element with no content (<br>, <img>, <div/>): it breaks the block or is a picture."""
+        if tag in _BLOCK_TAGS:
+            self._new_block("")
+        self.blocks[-1].image |= tag == "img" and _is_picture(attrs)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID_TAGS:
-            if self._skipping:
-                return
-            if tag in _BLOCK_TAGS:
-                self._new_block("")
-            self.blocks[-1].image |= tag == "img" and _is_picture(attrs)
+            if not self._skipping:
+                self._empty_element(tag, attrs)
         elif self._skipping or tag in _SKIPPED_TAGS or _skipped_class(attrs):
             self._skipping.append(tag)
         elif tag in _BLOCK_TAGS:
@@ -324,9 +327,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self._skipping:
-            if tag in _BLOCK_TAGS:
-                self._new_block("")
-            self.blocks[-1].image |= tag == "img" and _is_picture(attrs)
+            self._empty_element(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipping:

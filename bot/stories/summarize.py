@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from bot.detect.abbreviations import is_abbreviation
 from bot.stories.cluster import terms
 from bot.stories.parties import aliases
 from bot.stories.text import fold, words
@@ -86,65 +87,10 @@ def _forms(kind: str) -> tuple[re.Pattern[str], ...]:
     return tuple(f.regex for f in boilerplate_forms() if f.kind == kind)
 
 
-_ABBREVIATIONS = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "llc",
-        "vs",
-        "etc",
-        "e.g",
-        "i.e",
-        "no",
-        "fig",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mme",
-        "mlle",
-        "mm",
-        "av",
-        "env",
-        "cf",
-        "p",
-        "art",
-        "gen",
-        "gov",
-        "sen",
-        "rep",
-        "approx",
-        "est",
-        "dept",
-        "u.s",
-        "u.k",
-        "u.s.a",
-        "e.u",
-    }
-)
 _SENTENCE_END = re.compile(
     r"([.!?…]+)((?:\s?[\"»”’)\]])*)(\s+)(?=[«\"“'(\[]?\s*[A-ZÀ-ÖØ-Þ0-9«\"“])"
 )
 _LAST_TOKEN = re.compile(r"(\S+)$")
-_INITIALS = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DAY_MONTH = re.compile(r"\b\d{1,2}(st|nd|rd|th|er)?\b")
 _AMOUNT = re.compile(
@@ -212,7 +158,7 @@ def _is_abbreviation(before: str, punct: str) -> bool:
     if not match:
         return False
     token = match.group(1).lstrip("(«\"“'")
-    return token.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(token))
+    return is_abbreviation(token)
 
 
 def _inside_quote(text: str) -> bool:
