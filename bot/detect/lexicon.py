@@ -123,6 +123,11 @@ def _term_pattern(value: str, terms: dict[str, str]) -> re.Pattern[str]:
     return _compile(value)
 
 
+def _term_set(terms: dict[str, str], value: str) -> re.Pattern[str] | None:
+    """A term set the lexicon may lack, as `_term_pattern` reads it ("obj", "@false_report")."""
+    return _term_pattern(value, terms) if value.lstrip("@") in terms else None
+
+
 def _opt_pattern(raw: dict[str, Any], key: str, terms: dict[str, str]) -> re.Pattern[str] | None:
     value = raw.get(key)
     if value is None:
@@ -214,24 +219,20 @@ def load_lexicon(lang: str) -> Lexicon:
         rules=rules,
         negation=_compile(str(neg.get("pattern", r"(?!x)x"))),
         negation_window=int(neg.get("window", 5)),
-        own=_term_pattern("own", terms) if "own" in terms else None,
-        legal_context=_term_pattern("legal_ctx", terms) if "legal_ctx" in terms else None,
-        legal_tech=_term_pattern("legal_tech", terms) if "legal_tech" in terms else None,
-        legal_medium=(_term_pattern("@legal_medium", terms) if "legal_medium" in terms else None),
-        legal_medium_topic=(
-            _term_pattern("@legal_medium_topic", terms) if "legal_medium_topic" in terms else None
-        ),
-        legal_not_tech=(
-            _term_pattern("legal_not_tech", terms) if "legal_not_tech" in terms else None
-        ),
-        authority_words=_term_pattern("authority", terms) if "authority" in terms else None,
-        access=_term_pattern("access", terms) if "access" in terms else None,
-        possessed=_term_pattern("possessed", terms) if "possessed" in terms else None,
-        restore=_term_pattern("restore", terms) if "restore" in terms else None,
-        false_report=_term_pattern("@false_report", terms) if "false_report" in terms else None,
-        prepositions=_term_pattern("prep", terms) if "prep" in terms else None,
-        named_objects=_term_pattern("named_obj", terms) if "named_obj" in terms else None,
-        cut_place=_term_pattern("cut_place", terms) if "cut_place" in terms else None,
+        own=_term_set(terms, "own"),
+        legal_context=_term_set(terms, "legal_ctx"),
+        legal_tech=_term_set(terms, "legal_tech"),
+        legal_medium=_term_set(terms, "@legal_medium"),
+        legal_medium_topic=_term_set(terms, "@legal_medium_topic"),
+        legal_not_tech=_term_set(terms, "legal_not_tech"),
+        authority_words=_term_set(terms, "authority"),
+        access=_term_set(terms, "access"),
+        possessed=_term_set(terms, "possessed"),
+        restore=_term_set(terms, "restore"),
+        false_report=_term_set(terms, "@false_report"),
+        prepositions=_term_set(terms, "prep"),
+        named_objects=_term_set(terms, "named_obj"),
+        cut_place=_term_set(terms, "cut_place"),
         wrap_before=_compile(str(neg["wrap_before"])) if "wrap_before" in neg else None,
         wrap_after=_compile(str(neg["wrap_after"])) if "wrap_after" in neg else None,
         stopwords=frozenset(str(w).lower() for w in raw.get("stopwords", [])),
