@@ -222,8 +222,13 @@ _PROSE_MIN_WORDS = 12
 _SENTENCE_END_CHARS = (".", "!", "?", "…", ":", "»", "”", '"', "’")
 
 
+def _ends_sentence(text: str) -> bool:
+    """Say whether text ends a sentence, also inside brackets ("… the case.)")."""
+    return text.rstrip(")]").endswith(_SENTENCE_END_CHARS)
+
+
 def _is_prose(text: str) -> bool:
-    return len(text.split()) >= _PROSE_MIN_WORDS and text.endswith(_SENTENCE_END_CHARS)
+    return len(text.split()) >= _PROSE_MIN_WORDS and _ends_sentence(text)
 
 
 _ICON_CLASS = re.compile(r"emoji|smiley|icon|bullet|puce|logo|avatar", re.IGNORECASE)
@@ -262,10 +267,10 @@ class _Block:
         head = fold_whitespace("".join(self.parts[:start]))
         tail = fold_whitespace("".join(self.parts[start:]))
         if (
-            head.endswith(_SENTENCE_END_CHARS)
+            _ends_sentence(head)
             and tail[:1].isupper()
             and len(tail.split()) <= _CALL_MAX_WORDS
-            and not tail.endswith(_SENTENCE_END_CHARS)
+            and not _ends_sentence(tail)
         ):
             return head
         return text
@@ -275,7 +280,7 @@ class _Block:
         caption, button or credit ("Related links", "Images (opinion after)", "Lien YouTube"),
         or, up to 20 words and digits allowed, a block made only of links ("Previous reviews of
         X's work") or a picture's caption (an image and its line)."""
-        if self.tag not in _LABEL_BLOCK_TAGS or text.endswith(_SENTENCE_END_CHARS):
+        if self.tag not in _LABEL_BLOCK_TAGS or _ends_sentence(text):
             return False
         count = len(text.split())
         if count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):

@@ -167,6 +167,11 @@ def _inside_quote(text: str) -> bool:
     return opened > closed
 
 
+def _inside_brackets(before: str, after: str) -> bool:
+    """A full stop inside brackets that close later ("NY (pop. 5,079) would…") ends nothing."""
+    return before.count("(") > before.count(")") and ")" in after
+
+
 def split_sentences(text: str) -> list[str]:
     """Split plain text into sentences; abbreviations, initials and « » quotes stay whole."""
     out: list[str] = []
@@ -175,7 +180,11 @@ def split_sentences(text: str) -> list[str]:
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
             before = paragraph[start : match.start()]
-            if _is_abbreviation(before, match.group(1)) or _inside_quote(before + match.group(2)):
+            if (
+                _is_abbreviation(before, match.group(1))
+                or _inside_quote(before + match.group(2))
+                or _inside_brackets(before + match.group(2), paragraph[match.end() :])
+            ):
                 continue
             sentence = paragraph[start : match.end(2)].strip()
             if sentence:

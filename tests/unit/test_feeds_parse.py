@@ -342,6 +342,19 @@ def test_a_page_label_is_not_text_when_the_item_has_prose() -> None:
     )
 
 
+def test_prose_may_end_inside_brackets() -> None:
+    # The only paragraph ends "….)": it is prose, so the link heading above it is the page's.
+    html = (
+        '<img src="x.jpg" alt=""><hr><h2><a href="https://example.invalid/l">Visit Link</a></h2>'
+        "<hr><p>The town of Zorbly sued the app maker over its new logo on Monday. (Not every "
+        "reader can open the video.)</p>"
+    )
+    assert html_to_text(html) == (
+        "The town of Zorbly sued the app maker over its new logo on Monday. (Not every reader "
+        "can open the video.)"
+    )
+
+
 def test_link_lists_and_picture_lines_are_not_text_when_the_item_has_prose() -> None:
     html = (
         '<div class="wrap"><img src="x.jpg" alt=""><em>The Zorbly Phone 2 seen in iOS 19 code'

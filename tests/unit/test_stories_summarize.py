@@ -43,6 +43,19 @@ def test_sentences_keep_abbreviations_initials_and_french_quotes_whole() -> None
     ]
 
 
+def test_a_full_stop_inside_brackets_ends_no_sentence() -> None:
+    text = (
+        "The town of Zorbly, NY, (pop. 5,079) sued the app maker. Its mayor spoke first. "
+        "(Not every reader can open the video.) The case starts in May."
+    )
+    assert split_sentences(text) == [
+        "The town of Zorbly, NY, (pop. 5,079) sued the app maker.",
+        "Its mayor spoke first.",
+        "(Not every reader can open the video.)",
+        "The case starts in May.",
+    ]
+
+
 def test_boilerplate_is_removed() -> None:
     text = "\n".join(
         [
@@ -214,6 +227,7 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         "prêté",
     ),
     "quoted_series_title": (f"« Histoires de familles ». {KEEP_FR}", KEEP_FR, "Histoires"),
+    "capitals_label_sentence": (f"{KEEP_FR} L'ÉDITO DE JEANNE EXEMPLE.", KEEP_FR, "ÉDITO"),
     "live_questions_invite": (
         f"{KEEP_FR} Posez vos questions à nos journalistes Jeanne Exemple et Paul Test dès "
         "21 heures.",
@@ -442,6 +456,20 @@ def test_boilerplate_form(name: str) -> None:
             "payment",
         ),
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
+        (
+            f"{KEEP} You can find all the Zorbly deals currently available in our dedicated post.",
+            "dedicated",
+        ),
+        (
+            f"{KEEP} Much more on all of the new features of Zorbly OS 3 can be found in our "
+            "Zorbly OS 3 roundup.",
+            "roundup",
+        ),
+        (
+            f"{KEEP} For additional details on next year's phones, check out our dedicated "
+            "rumor roundups for the Zorbly 4 and Zorbly 4 Pro.",
+            "roundups",
+        ),
         (f"{KEEP} From Zorbly's press release: The phone ships in May.", "press release"),
         (
             f"{KEEP} The Example Show also has its own YouTube channel, so make sure you're "
