@@ -456,6 +456,8 @@ def test_boilerplate_form(name: str) -> None:
             "payment",
         ),
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
+        (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
+        (f"{KEEP} The logo is new. (Sample images via Example Living.)", "Sample"),
         (
             f"{KEEP} You can find all the Zorbly deals currently available in our dedicated post.",
             "dedicated",
