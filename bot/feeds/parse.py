@@ -279,16 +279,19 @@ class _Block:
         """A block of the page rather than of the story, with no sentence end: a short heading,
         caption, button or credit ("Related links", "Images (opinion after)", "Lien YouTube"),
         or, up to 20 words and digits allowed, a block made only of links ("Previous reviews of
-        X's work") or a picture's caption (an image and its line)."""
-        if self.tag not in _LABEL_BLOCK_TAGS or _ends_sentence(text):
+        X's work") or a picture's caption (an image and its line). A list item is a label only
+        when it is one of those links (a related article's headline); other list items are the
+        story's (prices, dates)."""
+        if _ends_sentence(text) or (self.tag not in _LABEL_BLOCK_TAGS and self.tag != "li"):
             return False
         count = len(text.split())
-        if count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):
+        if self.tag != "li" and count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):
             return True
         if count > _FURNITURE_MAX_WORDS:
             return False
         pairs = zip(self.parts, self.linked, strict=True)
-        return self.image or all(linked or not part.strip() for part, linked in pairs)
+        links_only = all(linked or not part.strip() for part, linked in pairs)
+        return links_only or (self.image and self.tag != "li")
 
 
 class _TextExtractor(HTMLParser):

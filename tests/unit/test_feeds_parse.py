@@ -342,6 +342,19 @@ def test_a_page_label_is_not_text_when_the_item_has_prose() -> None:
     )
 
 
+def test_a_list_item_that_is_only_a_link_is_not_text_when_the_item_has_prose() -> None:
+    # A related article's headline set in a list goes; list items of the story stay.
+    html = (
+        "<p>The regulator fined the app maker on Monday after a two-year investigation.</p>"
+        '<ul><li><a href="https://example.invalid/r">Zorbly Phone: What You Need to Know</a>'
+        "</li></ul><ul><li>Ships on May 2</li><li>From $999</li></ul>"
+    )
+    assert html_to_text(html) == (
+        "The regulator fined the app maker on Monday after a two-year investigation. "
+        "Ships on May 2 From $999"
+    )
+
+
 def test_prose_may_end_inside_brackets() -> None:
     # The only paragraph ends "….)": it is prose, so the link heading above it is the page's.
     html = (

@@ -197,6 +197,11 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         KEEP,
         "roundup",
     ),
+    "deal_card_labels": (
+        f"{KEEP} What's the deal? Get $60 off the Zorbly Pods Where can I get it? Zorbly Store",
+        "Get $60 off the Zorbly Pods",
+        "deal?",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
@@ -457,6 +462,11 @@ def test_boilerplate_form(name: str) -> None:
         ),
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
+        (
+            f"{KEEP_FR} Jeanne Exemple revient pendant deux heures, sans concession, sur tous "
+            "les sujets qui font l'actualité.",
+            "concession",
+        ),
         (f"{KEEP} The logo is new. (Sample images via Example Living.)", "Sample"),
         (
             f"{KEEP} You can find all the Zorbly deals currently available in our dedicated post.",
