@@ -539,7 +539,14 @@ _AFFILIATION = re.compile(
     r"^(?P<person>[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,2}) of (?:the )?(?P<org>.+)$"
 )
 # A name right after one of these words is where someone works or is, not who they are.
-_PLACE_BEFORE = re.compile(r"(?:^|\s)(?:at|in|of|from|for|with|on|to|à|au|aux|chez|de|du|des)\s+$")
+_PLACE_BEFORE = re.compile(
+    r"(?:^|\s)(?:at|in|of|from|for|with|on|to|à|au|aux|chez|de|du|des|dans|sur)\s+$"
+)
+# After a speech verb, a name after one of these is where or to whom it was said ("said in
+# Example Show", "in a statement to Reuters"); "said researchers from Example Labs" is the lab.
+_MEDIUM_BEFORE = re.compile(r"(?:^|\s)(?:in|on|to|dans|sur|à)\s+$")
+# A French speech verb with its subject pronoun after it ("», assure-t-il"): a pronoun spoke.
+_INVERTED_PRONOUN = re.compile(r"-(?:t-)?(?:il|elle|ils|elles|on)\b")
 
 
 _ORG_HEAD = re.compile(
@@ -637,6 +644,8 @@ def _speaker_after(text: str, end: int) -> str | None:
         if name is not None and " " not in name and _lone_opener(stripped, name):
             return None  # "“…” Take a shot every time I say …": a verb opening a sentence
         return name
+    if _INVERTED_PRONOUN.match(stripped, verb.end()):
+        return None  # "», assure-t-il dans Eliot Deval et vous": the show is no speaker
     return _name_after_verb(stripped[verb.end() : verb.end() + 80])
 
 
@@ -684,6 +693,8 @@ def _name_after_verb(span: str) -> str | None:
     if len(span[: first.start()].split()) > _SPEAKER_GAP_WORDS - 2:
         # "wrote the authors, who are researchers from Iowa": the speaker is not named.
         return None
+    if _MEDIUM_BEFORE.search(span, 0, first.start()):
+        return None  # "said in Example Show", "said … to Reuters": where, or to whom, not who
     between = span[first.end() : found[1][0].start()] if len(found) > 1 else ""
     if _ROLE_BETWEEN.match(between):
         return found[1][1]
@@ -817,6 +828,8 @@ def _extract_quotes(text: str) -> list[Quote]:
         speaker = _speaker_after(text, m.end()) or _speaker_before(text, lo, m.start())
         if speaker is None:
             continue  # a statement is only worth noting with who made it
+        if re.search(rf"[“\"«]\s?{re.escape(speaker)}\s?[”\"»]", text):
+            continue  # the text puts the name in quotes itself: a character or a nickname
         rest = _continuation(text, m)
         if rest is not None:
             body = f"{body} … {_body(rest)}"

@@ -355,6 +355,13 @@ def test_a_job_title_after_the_verb_introduces_the_person() -> None:
         "A new blog post cites UK rules as the reason for the delay, saying, "
         '"We will keep working with the whole industry on the next steps."',
         'A Redditor wrote: "I have never seen a ranking change this fast in my life."',
+        # An inverted pronoun spoke; the name after "dans" is the show.
+        'Pour Jeanne Roux, "Paul Exemple essaie de regagner des points avec ce grand sujet", '
+        "assure-t-il dans Jeanne Test et vous.",
+        # A character the text itself puts in quotes.
+        'In the ad, "Juliet" is the phone. "And everyone wants us to be together now," '
+        "writes Juliet.",
+        '"We will fight this ruling in court," the company said in a statement to Reuters.',
     ],
 )
 def test_a_quote_without_a_named_speaker_is_not_kept(text: str) -> None:

@@ -202,6 +202,16 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         "Get $60 off the Zorbly Pods",
         "deal?",
     ),
+    "call_in_invite": (
+        f"{KEEP_FR} Vous pouvez réagir au 01.23.45.67.89.",
+        KEEP_FR,
+        "réagir",
+    ),
+    "from_organisation_leadin": (
+        f"{KEEP} From the City of Zorbly Police Department in Ohio: {KEEP}",
+        KEEP,
+        "Police",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
@@ -462,6 +472,7 @@ def test_boilerplate_form(name: str) -> None:
         ),
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
+        (f"{KEEP_FR} Réécoutez l'extrait.", "extrait"),
         (
             f"{KEEP_FR} Jeanne Exemple revient pendant deux heures, sans concession, sur tous "
             "les sujets qui font l'actualité.",
