@@ -212,6 +212,16 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         KEEP,
         "Police",
     ),
+    "link_note": (
+        f"{KEEP} (Link does not require a subscription to their site.)",
+        KEEP,
+        "subscription",
+    ),
+    "prime_signup_reminder": (
+        f"{KEEP} Remember that you can sign up for Zorbly Prime for free for one month.",
+        KEEP,
+        "Remember",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
@@ -473,6 +483,8 @@ def test_boilerplate_form(name: str) -> None:
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
         (f"{KEEP_FR} Réécoutez l'extrait.", "extrait"),
+        (f"{KEEP} Watch a video version of the show on the Example YouTube channel.", "video"),
+        (f"{KEEP} Some additional images can be found in this collage at the link.", "collage"),
         (
             f"{KEEP_FR} Jeanne Exemple revient pendant deux heures, sans concession, sur tous "
             "les sujets qui font l'actualité.",
