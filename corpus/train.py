@@ -164,6 +164,25 @@ def _column_scales(names: Any, label: Label, scales: dict[tuple[str, str], float
     return np.array([scales.get((label, group_of(str(n))), 1.0) for n in names])
 
 
+def _collection_weight(item_id: str, weights: dict[str, float]) -> float:
+    """The sample weight of an item by its collection (the id's part before the colon)."""
+    return weights.get(item_id.split(":", 1)[0], 1.0)
+
+
+def parse_weights(specs: list[str]) -> dict[str, float]:
+    """Parse --weight COLLECTION=VALUE options (a collection is an id prefix: en6-reddit)."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name or ":" in name:
+            raise ValueError(f"--weight {spec!r}: expected COLLECTION=VALUE, e.g. en6-reddit=0.5")
+        weight = float(value)
+        if weight <= 0:
+            raise ValueError(f"--weight {spec!r}: the weight must be positive")
+        out[name] = weight
+    return out
+
+
 def parse_scales(specs: list[str]) -> dict[tuple[str, str], float]:
     """Read --scale LABEL:GROUP=VALUE settings; raise ValueError on a bad one."""
     out: dict[tuple[str, str], float] = {}
@@ -212,8 +231,30 @@ def train_label(
     sw = None
     if calibrate and args.extra_weight != 1.0:
         sw = np.where(cal, 1.0, args.extra_weight)
+    if args.weights:
+        ws = np.array([_collection_weight(items[k].id, args.weights) for k in keep])
+        sw = ws if sw is None else sw * ws
     z = _oof(X, y, sw, args, args.seed)
-    a, b_cal, p, threshold, lang_thresholds, cut = _calibrate(label, z, y, cal, langs)
+    # Out-of-fold margins of every cross-validation seed (the main seed's first).
+    seed_z = {args.seed: z}
+    for seed in args.cv_seeds:
+        if seed not in seed_z:
+            seed_z[seed] = _oof(X, y, sw, args, seed)
+    if args.pooled_thresholds and len(seed_z) > 1:
+        # Calibration and thresholds on the margins of all seeds pooled: one fold assignment
+        # moves an F1-best threshold a lot where positives are few; the pool averages that out.
+        n = len(seed_z)
+        a, b_cal, _, threshold, lang_thresholds, _ = _calibrate(
+            label,
+            np.concatenate(list(seed_z.values())),
+            np.tile(y, n),
+            np.tile(cal, n),
+            np.tile(langs, n),
+        )
+        p = _sigmoid(a * z + b_cal)
+        cut = np.array([lang_thresholds.get(lang, threshold) for lang in langs])
+    else:
+        a, b_cal, p, threshold, lang_thresholds, cut = _calibrate(label, z, y, cal, langs)
     rules = np.array([1 if label in evidence[k].rule_labels else 0 for k in keep])
     model_pred = (p >= cut).astype(int)
     print(
@@ -234,13 +275,19 @@ def train_label(
     # The same out-of-fold figures over several cross-validation seeds, to see past the noise
     # of one fold assignment.
     seed_f1: dict[str, list[float]] = {}
+    recent = np.array([str(items[k].published or "") >= args.recent_from for k in keep])
     for seed in args.cv_seeds:
-        zs = z if seed == args.seed else _oof(X, y, sw, args, seed)
-        *_, ps, _, _, cuts = _calibrate(label, zs, y, cal, langs)
-        pred = (ps >= cuts).astype(int)
+        if args.pooled_thresholds:
+            pred = (_sigmoid(a * seed_z[seed] + b_cal) >= cut).astype(int)
+        else:
+            *_, ps, _, _, cuts = _calibrate(label, seed_z[seed], y, cal, langs)
+            pred = (ps >= cuts).astype(int)
         for lang in sorted(set(langs[cal])):
             m = cal & (langs == lang)
             seed_f1.setdefault(lang, []).append(100 * _counts(pred[m], y[m]).f1)
+            if args.recent_from:
+                m = m & recent
+                seed_f1.setdefault(f"{lang}-recent", []).append(100 * _counts(pred[m], y[m]).f1)
     if seed_f1:
         print(
             f"  out-of-fold F1 on the calibration items, mean of {len(args.cv_seeds)} seeds:"
@@ -331,6 +378,27 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="also report out-of-fold F1 averaged over these cross-validation seeds, e.g. 13,1,2",
     )
+    parser.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="COLLECTION=VALUE",
+        help="sample weight of one collection's items (id prefix before ':'), e.g."
+        " en6-reddit=0.5 (repeat)",
+    )
+    parser.add_argument(
+        "--recent-from",
+        default="",
+        metavar="YYYY-MM-DD",
+        help="with --cv-seeds, also report out-of-fold F1 on calibration items published on or"
+        " after this day (the news the bot will read is recent)",
+    )
+    parser.add_argument(
+        "--pooled-thresholds",
+        action="store_true",
+        help="with --cv-seeds, fit the calibration and pick the thresholds on the out-of-fold"
+        " scores of all seeds pooled, not of the main seed alone",
+    )
     parser.add_argument("--combine", choices=("model", "or"), default="model")
     parser.add_argument(
         "--calibrate-on",
@@ -345,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.scales = parse_scales(args.scale)
+        args.weights = parse_weights(args.weight)
         args.cv_seeds = [int(x) for x in args.cv_seeds.split(",") if x.strip()]
     except ValueError as exc:
         parser.error(str(exc))

@@ -14,7 +14,14 @@ from bot.detect.classify import classify_text, decide_by_rules
 from bot.detect.evaluate import BadLine, LabelledItem, parse_labelled_line, parse_published
 from bot.detect.features import GROUPS, Evidence, FeatureConfig, extract, group_of, phrase_of
 from bot.detect.lexicon import load_lexicon
-from bot.detect.model import Decision, ModelError, load_model, packaged_model, phrase_weight
+from bot.detect.model import (
+    Decision,
+    ModelError,
+    decide,
+    load_model,
+    packaged_model,
+    phrase_weight,
+)
 from bot.types import LABELS
 from corpus.dataset import corpus_hash, in_test, load, make_split, read_split
 
@@ -292,3 +299,36 @@ def test_training_scales_parse_and_fold_into_the_weights() -> None:
     assert list(train._column_scales(names, "legal", scales)) == [1.0, 1.0, 1.0, 1.0]
     with pytest.raises(SystemExit):
         train.main(["--data", "x.jsonl", "--extra-weight", "0.5"])  # needs --calibrate-on
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the train extra is not installed"
+)
+def test_collection_weights_parse_and_apply_by_id_prefix() -> None:
+    from corpus import train
+
+    weights = train.parse_weights(["en6-reddit=0.5", "fr3-rsstrends=2"])
+    assert weights == {"en6-reddit": 0.5, "fr3-rsstrends": 2.0}
+    assert train._collection_weight("en6-reddit:0070fbdf9d14", weights) == 0.5
+    assert train._collection_weight("en5-reddit:0070fbdf9d14", weights) == 1.0
+    for bad in ("en6-reddit", "=0.5", "en6-reddit=0", "en6-reddit=-1", "en6-reddit:x=1", "a=b"):
+        with pytest.raises(ValueError):
+            train.parse_weights([bad])
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the train extra is not installed"
+)
+def test_pooled_thresholds_train_a_model_that_loads_and_decides(tmp_path: Path) -> None:
+    from corpus import train
+
+    own = sorted(str(p) for p in (Path(__file__).parents[1] / "fixtures").glob("headlines_own*"))
+    out = tmp_path / "model.json"
+    args = ["--context", "--stems", "--cv-seeds", "13,1", "--out", str(out)]
+    assert train.main([*(a for p in own for a in ("--data", p)), *args, "--pooled-thresholds"]) == 0
+    model = load_model(out)
+    for label in LABELS:
+        lm = model.labels[label]
+        assert all(0.0 < t < 1.0 for t in (lm.threshold, *lm.lang_thresholds.values()))
+    ev = _evidence("Zorbly sues Fenwick Mobile over its patents")
+    assert "legal" in decide(ev, model).labels
