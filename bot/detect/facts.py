@@ -750,6 +750,24 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     return None if _lone_opener(clause, name) else name
 
 
+# Short words a title leaves in lower case ("Request to Track", "Lord of the Rings").
+_TITLE_SMALL_WORDS = frozenset(
+    {
+        "a", "an", "and", "as", "at", "but", "by", "de", "des", "du", "en", "et", "for", "from",
+        "in", "into", "la", "le", "les", "of", "on", "or", "the", "to", "un", "une", "via", "vs",
+        "with",
+    }
+)  # fmt: skip
+
+
+def _is_title_case(words: list[str]) -> bool:
+    """Say whether every word but the small ones starts with a capital (a name, not prose)."""
+    letters = [w.strip("“”«»\"'‘’()[],:;") for w in words]
+    letters = [w for w in letters if any(c.isalpha() for c in w)]
+    big = [w for w in letters if w.lower() not in _TITLE_SMALL_WORDS]
+    return len(letters) >= 3 and len(big) >= 2 and all(w[:1].isupper() for w in big)
+
+
 def is_statement(quote: str, introduced: bool = False) -> bool:
     """Say whether quoted words are a statement, not a scare-quoted phrase or a name.
 
@@ -758,6 +776,8 @@ def is_statement(quote: str, introduced: bool = False) -> bool:
     least six words, or four ending like a sentence.
     """
     words = quote.split()
+    if _is_title_case(words) and not quote.rstrip("”\"' ").endswith((".", "!", "?")):
+        return False  # "Allow Apps to Request to Track": a setting's, a product's or a work's name
     opens = quote[:1].isupper() or quote.startswith(("[", "(", "…", "..."))
     if not opens and not (introduced and len(words) >= MIN_STATEMENT_WORDS):
         return False

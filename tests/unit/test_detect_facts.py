@@ -362,6 +362,8 @@ def test_a_job_title_after_the_verb_introduces_the_person() -> None:
         'In the ad, "Juliet" is the phone. "And everyone wants us to be together now," '
         "writes Juliet.",
         '"We will fight this ruling in court," the company said in a statement to Reuters.',
+        # A setting's name in quotes is no statement, whoever it belongs to.
+        'Apple said the "Allow Apps to Request to Track" toggle is now off for some users.',
     ],
 )
 def test_a_quote_without_a_named_speaker_is_not_kept(text: str) -> None:

@@ -483,6 +483,11 @@ def test_boilerplate_form(name: str) -> None:
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
         (f"{KEEP_FR} Réécoutez l'extrait.", "extrait"),
+        (
+            "Thieves used the tags, according to a report from Example News (via Zorbly "
+            f"Daily). {KEEP}",
+            "Zorbly",
+        ),
         (f"{KEEP} Watch a video version of the show on the Example YouTube channel.", "video"),
         (f"{KEEP} Some additional images can be found in this collage at the link.", "collage"),
         (
