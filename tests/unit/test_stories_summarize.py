@@ -222,6 +222,7 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         KEEP,
         "Remember",
     ),
+    "wire_initials_tag": (f"{KEEP_FR} (lch/x)", KEEP_FR, "lch"),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
