@@ -49,6 +49,7 @@ DISPUTE_CONCEPTS = frozenset(
 _MONTHS = frozenset(f"m{n:02d}" for n in range(1, 13))
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2009\u2007]+")
+_SPACE_BEFORE_STOP = re.compile(r" ([.,])(?=\s|$)")
 _SENTENCE_START = r"(?:^|(?<=[.!?…\"”»)\]] ))"
 
 
@@ -128,6 +129,8 @@ def _clean_line(line: str) -> str:
     for kind in ("lead", "inline"):
         for pattern in _forms(kind):
             line = _SPACES.sub(" ", pattern.sub(" ", line)).strip()
+    # What a removed piece leaves before a full stop or comma ("on the App Store [Direct Link].").
+    line = _SPACE_BEFORE_STOP.sub(r"\1", line)
     sentences = split_sentences(line)
     if any(is_boilerplate_sentence(s) for s in sentences):
         line = " ".join(s for s in sentences if not is_boilerplate_sentence(s))

@@ -223,6 +223,11 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         "Remember",
     ),
     "wire_initials_tag": (f"{KEEP_FR} (lch/x)", KEEP_FR, "lch"),
+    "link_placeholder": (
+        f"Visit Link {KEEP} It is on the App Store [Direct Link].",
+        f"{KEEP} It is on the App Store.",
+        "Link",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
@@ -484,6 +489,20 @@ def test_boilerplate_form(name: str) -> None:
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
         (f"{KEEP_FR} Réécoutez l'extrait.", "extrait"),
+        (f"{KEEP_FR} Le texte continue. (Instagram/cga)", "cga"),
+        (f"TRIBUNE/EXEMPLE - {KEEP_FR}", "EXEMPLE"),
+        (f"{KEEP_FR} Familles : chacun sa place (6/7)", "Familles"),
+        (
+            f"{KEEP_FR} Toute l'actualité de la journée analysée et remise en perspective par "
+            "Jeanne Exemple.",
+            "perspective",
+        ),
+        (
+            f"{KEEP_FR} A l'occasion de nos 60 ans, (re) découvrez 60 articles marquants publiés "
+            "par notre magazine depuis sa création.",
+            "découvrez",
+        ),
+        (f"{KEEP} Thank you for listening!", "listening"),
         (
             "Thieves used the tags, according to a report from Example News (via Zorbly "
             f"Daily). {KEEP}",
