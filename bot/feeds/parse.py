@@ -282,16 +282,20 @@ class _Block:
         X's work") or a picture's caption (an image and its line). A list item is a label only
         when it is one of those links (a related article's headline); other list items are the
         story's (prices, dates)."""
-        if _ends_sentence(text) or (self.tag not in _LABEL_BLOCK_TAGS and self.tag != "li"):
+        in_list = self.tag == "li"
+        if self.tag not in _LABEL_BLOCK_TAGS and not in_list:
+            return False
+        # A related article's headline in a list may be a question ("Could X Be a Y?").
+        if _ends_sentence(text) and not (in_list and text.endswith("?")):
             return False
         count = len(text.split())
-        if self.tag != "li" and count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):
+        if not in_list and count <= _LABEL_MAX_WORDS and not any(c.isdigit() for c in text):
             return True
         if count > _FURNITURE_MAX_WORDS:
             return False
         pairs = zip(self.parts, self.linked, strict=True)
         links_only = all(linked or not part.strip() for part, linked in pairs)
-        return links_only or (self.image and self.tag != "li")
+        return links_only or (self.image and not in_list)
 
 
 class _TextExtractor(HTMLParser):

@@ -347,6 +347,7 @@ def test_a_list_item_that_is_only_a_link_is_not_text_when_the_item_has_prose() -
     html = (
         "<p>The regulator fined the app maker on Monday after a two-year investigation.</p>"
         '<ul><li><a href="https://example.invalid/r">Zorbly Phone: What You Need to Know</a>'
+        '</li></ul><ul><li><a href="https://example.invalid/q">Could the Zorbly Be a Tablet?</a>'
         "</li></ul><ul><li>Ships on May 2</li><li>From $999</li></ul>"
     )
     assert html_to_text(html) == (

@@ -228,6 +228,11 @@ FORM_CASES: dict[str, tuple[str, str, str]] = {
         f"{KEEP} It is on the App Store.",
         "Link",
     ),
+    "live_follow_line": (
+        f"{KEEP_FR} Suivez les actualités de la guerre de ce mardi 24 février.",
+        KEEP_FR,
+        "Suivez",
+    ),
     "affiliate_partner_note": (
         f"{KEEP} Note: Example Rumors is an affiliate partner with Zorbly Store.",
         KEEP,
@@ -489,6 +494,16 @@ def test_boilerplate_form(name: str) -> None:
         (f"{KEEP} Read our Zorbly OS 2.4 features guide for even more.", "guide"),
         (f"{KEEP} More details from the announcement: The phone ships in May.", "details"),
         (f"{KEEP_FR} Réécoutez l'extrait.", "extrait"),
+        (
+            f"{KEEP_FR} Le vendredi soir, Jeanne Exemple reçoit un invité pour revenir sur "
+            "l'actualité.",
+            "invité",
+        ),
+        (
+            f"{KEEP_FR} Chaque jour, entre 9h et 10h, retrouvez Paul Test dans L'Heure Exemple "
+            "en direct sur Radio Exemple.",
+            "Heure",
+        ),
         (f"{KEEP_FR} Le texte continue. (Instagram/cga)", "cga"),
         (f"TRIBUNE/EXEMPLE - {KEEP_FR}", "EXEMPLE"),
         (f"{KEEP_FR} Familles : chacun sa place (6/7)", "Familles"),
