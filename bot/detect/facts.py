@@ -478,6 +478,9 @@ _TITLES = (
     "Journalist Journaliste Sir Lord Dame"
 )
 _TITLES_SET = frozenset(_TITLES.split())
+# Words that are a title on their own ("le Premier ministre"), a name's part elsewhere
+# ("Premier League").
+_ALONE_A_TITLE = frozenset({"Premier", "Première"})
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split()) | _TITLES_SET
 
 
@@ -512,7 +515,7 @@ def _clean_name(raw: str) -> str | None:
     name = " ".join(words).rstrip(".,'’:")
     if name.endswith("'s"):
         name = name[:-2]
-    return name if len(name) > 1 else None
+    return name if len(name) > 1 and name not in _ALONE_A_TITLE else None
 
 
 def _name_in(span: str, *, last: bool = False) -> str | None:
@@ -622,6 +625,9 @@ def _closest_speaker(span: str) -> str | None:
     return found[-1][1] if found else None
 
 
+_YEAR_OR_HANDLE = re.compile(r"\b(?:19|20)\d\d\b|\(@\w+\)")
+
+
 def _speaker_after(text: str, end: int) -> str | None:
     """'…,” said Jane Doe' / '…,” Jane Doe said' / '», a déclaré Jean Martin' / '», selon X'."""
     after = text[end : end + 160]
@@ -634,6 +640,10 @@ def _speaker_after(text: str, end: int) -> str | None:
         return None
     before_verb = stripped[: verb.start()]
     if len(before_verb.split()) > 8 or any(c in before_verb for c in '“”«»"'):
+        return None
+    if _YEAR_OR_HANDLE.search(before_verb):
+        # "“…” — Jane Roe (@jroe) January 31, 2024 Gurman said": a post's signature, and the
+        # verb opens a new sentence about something else.
         return None
     if not before_verb.strip() and verb.group()[:1].isupper():
         # "« … » Selon La Tribune, la nouvelle …": a new sentence, about something else.
@@ -715,7 +725,7 @@ _BRACKETS = re.compile(r"\([^()]*\)")
 _OTHER_SUBJECT = re.compile(
     r"(?:^|,)\s*(?:(?:where|when|as|and|but|so|où|quand|et|mais)\s+)?"
     r"(?:(?:the|a|an|le|la|les|l['’]|un|une)\s+[a-zà-ÿ][\w'’-]*(?:\s+[a-zà-ÿ][\w'’-]*)?"
-    r"|he|she|it|they|we|il|elle|ils|elles|on)\s+(?:\w+\s+)?$"
+    r"|he|she|it|they|we|you|il|elle|ils|elles|on|vous)\s+(?:\w+\s+)?$"
 )
 _MARKED_NAME = re.compile(r"^[A-Z0-9&.-]{2,}$|[a-z][A-Z0-9]")  # "IEA", "ScienceNews"
 
@@ -797,7 +807,8 @@ _WOVEN = re.compile(r"(?:\bthat|\bque|\bqu['’])\s*$", re.IGNORECASE)
 # year”", "described it as", "qualifiant le projet de « … »"). None is a statement.
 _NOT_A_STATEMENT_LEAD = re.compile(
     r"(?:\bto"
-    r"|\b(?:(?:some|any)thing\s+like|such\s+as)\s*[,:]?"
+    r"|\b(?:(?:some|any)thing\s+like|like|such\s+as)\s*[,:]?"
+    r"|\b(?:lets?|allows?|enables?)\s+(?:users?|you|people|them|customers|owners)(?:\s+to)?"
     r"|(?:\b(?:call(?:s|ed|ing)?|dub(?:s|bed|bing)?|label(?:s|led|ed|ling|ing)?|"
     r"brand(?:s|ed|ing)?|term(?:s|ed|ing)?|describ(?:e|es|ed|ing)|hail(?:s|ed|ing)?|"
     r"characteri[sz](?:e|es|ed|ing))(?:\s+(?:it|this|that|them|him|her|the\s+\w+))?"

@@ -362,6 +362,19 @@ def test_a_job_title_after_the_verb_introduces_the_person() -> None:
         'In the ad, "Juliet" is the phone. "And everyone wants us to be together now," '
         "writes Juliet.",
         '"We will fight this ruling in court," the company said in a statement to Reuters.',
+        # "le Premier ministre, X": the title is no name, and X is too far from the verb.
+        '"Nous présentons ce projet de loi parce que nous voulons protéger les enfants", a '
+        "déclaré le Premier ministre, Jeanne Exemple.",
+        # A post's signature ("— Name (@handle) date") ends the quote: the verb after it opens a
+        # new sentence about something else.
+        'It was said on the call: "Zorbly exercised its option to extend the licence by two more '
+        'years" — Jane Roe (@jroe) January 31, 2024 Doe said at the time that it would not.',
+        # What a setting lets users do is the setting's text, not a statement.
+        'Zorbly says the option lets users "Play supported audio in every format when connected '
+        'to a speaker."',
+        # An example to say is no statement, and "you" is nobody named.
+        'With Zorbly, you can say an entire phrase, like "Hey Zorbly what time is it in Paris?" '
+        "without stopping.",
         # A setting's name in quotes is no statement, whoever it belongs to.
         'Apple said the "Allow Apps to Request to Track" toggle is now off for some users.',
     ],

@@ -518,6 +518,7 @@ def test_boilerplate_form(name: str) -> None:
             "découvrez",
         ),
         (f"{KEEP} Thank you for listening!", "listening"),
+        (f"{KEEP} Listen to The Example Show in Apple Podcasts or your podcasts app.", "Listen"),
         (
             "Thieves used the tags, according to a report from Example News (via Zorbly "
             f"Daily). {KEEP}",
