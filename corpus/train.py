@@ -135,6 +135,11 @@ def _oof(
     return z
 
 
+def _cuts(langs: np.ndarray, threshold: float, lang_thresholds: dict[str, float]) -> np.ndarray:
+    """Each item's decision threshold: its language's, else the label's."""
+    return np.array([lang_thresholds.get(lang, threshold) for lang in langs])
+
+
 def _calibrate(
     label: Label, z: np.ndarray, y: np.ndarray, cal: np.ndarray, langs: np.ndarray
 ) -> tuple[float, float, np.ndarray, float, dict[str, float], np.ndarray]:
@@ -155,8 +160,7 @@ def _calibrate(
         for lang in sorted(set(langs))
         if y[cal & (langs == lang)].sum() >= LANG_THRESHOLD_MIN_POSITIVES
     }
-    cut = np.array([lang_thresholds.get(lang, threshold) for lang in langs])
-    return a, b_cal, p, threshold, lang_thresholds, cut
+    return a, b_cal, p, threshold, lang_thresholds, _cuts(langs, threshold, lang_thresholds)
 
 
 def _column_scales(names: Any, label: Label, scales: dict[tuple[str, str], float]) -> np.ndarray:
@@ -252,7 +256,7 @@ def train_label(
             np.tile(langs, n),
         )
         p = _sigmoid(a * z + b_cal)
-        cut = np.array([lang_thresholds.get(lang, threshold) for lang in langs])
+        cut = _cuts(langs, threshold, lang_thresholds)
     else:
         a, b_cal, p, threshold, lang_thresholds, cut = _calibrate(label, z, y, cal, langs)
     rules = np.array([1 if label in evidence[k].rule_labels else 0 for k in keep])
@@ -275,7 +279,11 @@ def train_label(
     # The same out-of-fold figures over several cross-validation seeds, to see past the noise
     # of one fold assignment.
     seed_f1: dict[str, list[float]] = {}
-    recent = np.array([str(items[k].published or "") >= args.recent_from for k in keep])
+    recent = (
+        np.array([str(items[k].published or "") >= args.recent_from for k in keep])
+        if args.recent_from
+        else None
+    )
     for seed in args.cv_seeds:
         if args.pooled_thresholds:
             pred = (_sigmoid(a * seed_z[seed] + b_cal) >= cut).astype(int)
@@ -285,7 +293,7 @@ def train_label(
         for lang in sorted(set(langs[cal])):
             m = cal & (langs == lang)
             seed_f1.setdefault(lang, []).append(100 * _counts(pred[m], y[m]).f1)
-            if args.recent_from:
+            if recent is not None:
                 m = m & recent
                 seed_f1.setdefault(f"{lang}-recent", []).append(100 * _counts(pred[m], y[m]).f1)
     if seed_f1:

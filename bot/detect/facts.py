@@ -760,7 +760,9 @@ def _speaker_before(text: str, previous_end: int, start: int) -> str | None:
     return None if _lone_opener(clause, name) else name
 
 
-# Short words a title leaves in lower case ("Request to Track", "Lord of the Rings").
+# Short words a title leaves in lower case ("Request to Track", "Lord of the Rings"). Narrower
+# than the headline test of bot.detect.names (is_title_case), whose small words include
+# pronouns: a quote with a lower-case "us" or "we" ("Pencil us in for May 7") is speech.
 _TITLE_SMALL_WORDS = frozenset(
     {
         "a", "an", "and", "as", "at", "but", "by", "de", "des", "du", "en", "et", "for", "from",

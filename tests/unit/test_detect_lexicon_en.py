@@ -231,17 +231,6 @@ AUTHORITY_CUTOFF_EN = [
 ]
 
 
-@pytest.mark.parametrize("title", WIDER_CUTOFF_EN)
-def test_wider_cutoff_phrasings(title: str) -> None:
-    assert "cutoff" in classify_text(title, lang="en").labels
-
-
-@pytest.mark.parametrize("title", NOT_CUTOFF_EN)
-def test_not_cutoff(title: str) -> None:
-    det = classify_text(title, lang="en")
-    assert "cutoff" not in det.labels, det.signals
-
-
 @pytest.mark.parametrize("title", MORE_LEGAL_EN)
 def test_more_legal_phrasings(title: str) -> None:
     assert "legal" in classify_text(title, lang="en").labels
@@ -330,13 +319,13 @@ ROUND5_NOT_CUTOFF_EN = [
 ]
 
 
-@pytest.mark.parametrize("title", ROUND5_CUTOFF_EN)
-def test_round5_cutoff_kinds(title: str) -> None:
+@pytest.mark.parametrize("title", WIDER_CUTOFF_EN + ROUND5_CUTOFF_EN)
+def test_wider_cutoff_phrasings(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "cutoff" in det.labels, det.signals
 
 
-@pytest.mark.parametrize("title", ROUND5_NOT_CUTOFF_EN)
-def test_round5_not_cutoff_kinds(title: str) -> None:
+@pytest.mark.parametrize("title", NOT_CUTOFF_EN + ROUND5_NOT_CUTOFF_EN)
+def test_not_cutoff(title: str) -> None:
     det = classify_text(title, lang="en")
     assert "cutoff" not in det.labels, det.signals

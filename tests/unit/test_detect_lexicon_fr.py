@@ -198,17 +198,6 @@ JURIDIQUE_FR = [
 ]
 
 
-@pytest.mark.parametrize("title", COUPURES_FR)
-def test_tournures_de_coupure(title: str) -> None:
-    assert "cutoff" in classify_text(title, lang="fr").labels
-
-
-@pytest.mark.parametrize("title", PAS_UNE_COUPURE_FR)
-def test_pas_une_coupure(title: str) -> None:
-    det = classify_text(title, lang="fr")
-    assert "cutoff" not in det.labels, det.signals
-
-
 @pytest.mark.parametrize("title", JURIDIQUE_FR)
 def test_tournures_juridiques(title: str) -> None:
     det = classify_text(title, lang="fr")
@@ -251,14 +240,14 @@ PAS_COUPURE_ROUND5_FR = [
 ]
 
 
-@pytest.mark.parametrize("title", COUPURE_ROUND5_FR)
-def test_coupures_round5(title: str) -> None:
+@pytest.mark.parametrize("title", COUPURES_FR + COUPURE_ROUND5_FR)
+def test_tournures_de_coupure(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "cutoff" in det.labels, det.signals
 
 
-@pytest.mark.parametrize("title", PAS_COUPURE_ROUND5_FR)
-def test_pas_de_coupure_round5(title: str) -> None:
+@pytest.mark.parametrize("title", PAS_UNE_COUPURE_FR + PAS_COUPURE_ROUND5_FR)
+def test_pas_une_coupure(title: str) -> None:
     det = classify_text(title, lang="fr")
     assert "cutoff" not in det.labels, det.signals
 
